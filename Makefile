@@ -1,0 +1,37 @@
+# Nabla: `make demo` trains on the shipped MNIST digits; `make test` runs the tests.
+# Both install what is missing first (OpenBLAS and zlib through apt-get) and build in release mode.
+
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Compile for the CPU's vector units: the default x86-64 target has only 128-bit SSE and no FMA.
+ARCH_FLAGS := $(shell if [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then \
+	echo "-Xswiftc -target-cpu -Xswiftc haswell -Xcc -mavx2 -Xcc -mfma"; fi)
+RELEASE := -c release $(ARCH_FLAGS)
+BIN := .build/release
+
+.PHONY: demo test bench deps build clean
+
+deps:
+	@if ! [ -e /usr/include/cblas.h ] && ! ls /usr/include/*/cblas.h >/dev/null 2>&1 || ! dpkg -s libopenblas-dev >/dev/null 2>&1 || ! dpkg -s zlib1g-dev >/dev/null 2>&1; then \
+		echo "Installing OpenBLAS and zlib (apt-get)..."; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libopenblas-dev zlib1g-dev; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "Swift is not installed: see https://www.swift.org/install/linux/"; exit 1; }
+
+build: deps
+	$(SWIFT) build $(RELEASE) --product nabla
+
+demo: build
+	$(BIN)/nabla grad "(x + y) * z" --at x=-2,y=5,z=-4
+
+test: deps
+	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
+	$(SWIFT) test $(RELEASE) -Xswiftc -enable-testing --skip-build
+
+bench: deps
+	$(SWIFT) build $(RELEASE) --product NablaBench
+	$(BIN)/NablaBench
+
+clean:
+	rm -rf .build

@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Nabla",
+    products: [
+        .library(name: "Nabla", targets: ["Nabla"]),
+        .executable(name: "nabla", targets: ["nabla"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // OpenBLAS's cblas.h (Debian: libopenblas-dev). `make` installs it when missing.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "Nabla",
+            dependencies: ["CBLAS", .product(name: "Numerics", package: "swift-numerics")]
+        ),
+        .executableTarget(
+            name: "nabla",
+            dependencies: ["Nabla", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "NablaBench",
+            dependencies: ["Nabla", "CBLAS"],
+            path: "Benchmarks/NablaBench"
+        ),
+        .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,83 @@
+/// A piece of a network: a function of one input with trainable parameters and, possibly,
+/// sub-modules. Parameters are found by an explicit visit, with dotted names as in PyTorch
+/// (`layers.0.weight`), so that a checkpoint maps one to one onto safetensors keys.
+///
+/// Modules are classes: a parameter is one `Variable` that the optimizer updates in place, and a
+/// module is shared between the code that builds the graph and the code that trains it.
+///
+/// A user-defined module lists its parts:
+/// ```swift
+/// final class TwoLayerNet: Module {
+///     let fc1 = Linear(784, 100), fc2 = Linear(100, 10)
+///     var children: [(name: String, module: any Module)] { [("fc1", fc1), ("fc2", fc2)] }
+///     func callAsFunction(_ x: Variable) -> Variable { fc2(relu(fc1(x))) }
+/// }
+/// ```
+public protocol Module: AnyObject, CustomStringConvertible {
+    /// The forward pass.
+    func callAsFunction(_ input: Variable) -> Variable
+
+    /// This module's own trainable tensors by local name (`weight`, `bias`), not its children's.
+    var ownParameters: [(name: String, variable: Variable)] { get }
+
+    /// This module's own non-trainable state that belongs to the model (batch norm's running
+    /// statistics): saved and loaded with the weights, never touched by an optimizer.
+    var ownBuffers: [(name: String, variable: Variable)] { get }
+
+    /// The modules this one is built from, by local name.
+    var children: [(name: String, module: any Module)] { get }
+
+    /// Switches between training (`true`) and evaluation (`false`) behaviour, for this module and
+    /// all of its children. Only modules that behave differently (dropout, batch norm) keep a flag.
+    func setTraining(_ training: Bool)
+}
+
+extension Module {
+    public var ownParameters: [(name: String, variable: Variable)] { [] }
+    public var ownBuffers: [(name: String, variable: Variable)] { [] }
+    public var children: [(name: String, module: any Module)] { [] }
+
+    public func setTraining(_ training: Bool) {
+        for child in children { child.module.setTraining(training) }
+    }
+
+    public var description: String { String(describing: type(of: self)) }
+
+    /// Every trainable parameter of this module and its descendants, with dotted names, in a fixed order.
+    public func parameters() -> [(name: String, variable: Variable)] {
+        var result = ownParameters
+        for (name, child) in children {
+            result += child.parameters().map { ("\(name).\($0.name)", $0.variable) }
+        }
+        return result
+    }
+
+    /// Every buffer of this module and its descendants, with dotted names.
+    public func buffers() -> [(name: String, variable: Variable)] {
+        var result = ownBuffers
+        for (name, child) in children {
+            result += child.buffers().map { ("\(name).\($0.name)", $0.variable) }
+        }
+        return result
+    }
+
+    /// Parameters and buffers together: everything a saved model holds.
+    public func stateDict() -> [(name: String, variable: Variable)] { parameters() + buffers() }
+
+    /// The number of trainable scalars.
+    public var parameterCount: Int { parameters().reduce(0) { $0 + $1.variable.value.count } }
+
+    /// Training mode: dropout drops, batch norm uses batch statistics and updates its running ones.
+    public func train() { setTraining(true) }
+
+    /// Evaluation mode: dropout is the identity, batch norm uses its running statistics.
+    public func eval() { setTraining(false) }
+
+    /// Clears the gradients of every parameter.
+    public func zeroGrad() { for p in parameters() { p.variable.zeroGrad() } }
+
+    /// Applies the module to a tensor without recording a graph (inference).
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        withoutGradients { self(Variable(input)).value }
+    }
+}

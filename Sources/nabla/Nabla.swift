@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct NablaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nabla",
+        abstract: "Train neural networks, and see how they learn.",
+        subcommands: []
+    )
+}
