@@ -14,9 +14,13 @@ let package = Package(
     targets: [
         // OpenBLAS's cblas.h (Debian: libopenblas-dev). `make` installs it when missing.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // zlib (Debian: zlib1g-dev), for gzip-compressed data files.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Nabla",
-            dependencies: ["CBLAS", .product(name: "Numerics", package: "swift-numerics")]
+            dependencies: ["CBLAS", "CZlib", .product(name: "Numerics", package: "swift-numerics")],
+            exclude: ["Resources/README.md"],
+            resources: [.copy("Resources/mnist_5k.csv.gz")]
         ),
         .executableTarget(
             name: "nabla",
