@@ -5,6 +5,6 @@ struct NablaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nabla",
         abstract: "Train neural networks, and see how they learn.",
-        subcommands: []
+        subcommands: [GradCommand.self]
     )
 }
