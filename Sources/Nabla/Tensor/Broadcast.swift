@@ -9,7 +9,13 @@ enum AddKernel: BinaryKernel { @inline(__always) static func apply<T: TensorScal
 enum SubKernel: BinaryKernel { @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a - b } }
 enum MulKernel: BinaryKernel { @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a * b } }
 enum DivKernel: BinaryKernel { @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a / b } }
-enum PowKernel: BinaryKernel { @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { T.pow(a, b) } }
+enum PowKernel: BinaryKernel {
+    // A whole exponent goes through the integer power, which is defined for negative bases too
+    // ((-2)^3 = -8, where the real-exponent pow gives NaN).
+    @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T {
+        b == b.rounded() && Swift.abs(b) < 1_000_000 ? T.pow(a, Int(b)) : T.pow(a, b)
+    }
+}
 enum MaxKernel: BinaryKernel {
     // NaN wins, so that a diverging run shows up instead of being hidden by max.
     @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a > b || a.isNaN ? a : b }

@@ -135,3 +135,14 @@ import Testing
         #expect(relativeError(1e-14, -1e-14) < 1e-3)
     }
 }
+
+@Suite struct PowerTests {
+    @Test func wholeExponentsWorkForNegativeBases() {
+        let x = Tensor([-2, 3], shape: [2], dtype: .float64)
+        #expect(pow(x, 3).doubles == [-8, 27])
+        #expect(pow(x, Tensor([2, -1], shape: [2], dtype: .float64)).doubles == [4, 1.0 / 3])
+        let v = Variable(x, requiresGrad: true)
+        pow(v, 3).sum().backward()
+        #expect(v.grad?.doubles == [12, 27])
+    }
+}

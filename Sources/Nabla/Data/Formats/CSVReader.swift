@@ -22,40 +22,59 @@ public enum CSVReader {
         var features: [Float] = []
         var labels: [Int] = []
         var width: Int? = nil
-        var labelIndex: Int? = nil
+        var labelIndex = -1
         var header: [String]? = nil
-        var lineNumber = 0
         var fields: [Substring] = []
-        let text = String(decoding: bytes, as: UTF8.self)
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var values: [Double] = []
+        var lineNumber = 0
+        var start = 0
+        while start < bytes.count {
+            // One line: [start, end), without its "\n" (and "\r").
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            let next = end + 1
+            if end > start && bytes[end - 1] == 0x0D { end -= 1 }
             lineNumber += 1
-            let line = line.hasSuffix("\r") ? line.dropLast() : line
-            if line.allSatisfy(\.isWhitespace) { continue }
-            fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            defer { start = next }
+            if bytes[start..<end].allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+
+            values.removeAll(keepingCapacity: true)
+            var bad: Int? = nil  // the first field that is not a number
+            var fieldStart = start
+            for i in start...end where i == end || bytes[i] == 0x2C {
+                if let v = number(bytes, fieldStart, i) { values.append(v) } else {
+                    if bad == nil { bad = values.count }
+                    values.append(.nan)
+                }
+                fieldStart = i + 1
+            }
             if width == nil {
-                width = fields.count
-                if fields.contains(where: { Double($0.trimmingCharacters(in: .whitespaces)) == nil }) {
-                    header = fields.map { $0.trimmingCharacters(in: .whitespaces) }
-                    labelIndex = try resolve(labelColumn, header: header, width: fields.count, file: file)
+                width = values.count
+                if bad != nil {
+                    header = String(decoding: bytes[start..<end], as: UTF8.self)
+                        .split(separator: ",", omittingEmptySubsequences: false)
+                        .map { $0.trimmingCharacters(in: .whitespaces) }
+                    labelIndex = try resolve(labelColumn, header: header, width: values.count, file: file)
                     continue
                 }
-                labelIndex = try resolve(labelColumn, header: nil, width: fields.count, file: file)
+                labelIndex = try resolve(labelColumn, header: nil, width: values.count, file: file)
             }
-            guard fields.count == width else {
-                throw DataError(file: file, location: "line \(lineNumber)", "\(fields.count) fields, expected \(width!) like the first line")
+            guard values.count == width else {
+                throw DataError(file: file, location: "line \(lineNumber)", "\(values.count) fields, expected \(width!) like the first line")
             }
-            for (column, field) in fields.enumerated() {
-                let trimmed = field.trimmingCharacters(in: .whitespaces)
+            if let column = bad {
+                fields = String(decoding: bytes[start..<end], as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
+                let text = fields[column].trimmingCharacters(in: .whitespaces)
                 let name = header.map { "column '\($0[column])'" } ?? "column \(column + 1)"
-                guard !trimmed.isEmpty else {
-                    throw DataError(file: file, location: "line \(lineNumber)", "missing value in \(name)")
-                }
-                guard let value = Double(trimmed), value.isFinite else {
-                    throw DataError(file: file, location: "line \(lineNumber)", "'\(trimmed)' in \(name) is not a number")
-                }
+                throw DataError(file: file, location: "line \(lineNumber)",
+                                text.isEmpty ? "missing value in \(name)" : "'\(text)' in \(name) is not a number")
+            }
+            for (column, value) in values.enumerated() {
                 if column == labelIndex {
                     guard value >= 0, value == value.rounded(), value < 1e9 else {
-                        throw DataError(file: file, location: "line \(lineNumber)", "label '\(trimmed)' in \(name) is not a non-negative integer")
+                        let name = header.map { "column '\($0[column])'" } ?? "column \(column + 1)"
+                        throw DataError(file: file, location: "line \(lineNumber)",
+                                        "label '\(Tensor.format(value))' in \(name) is not a non-negative integer")
                     }
                     labels.append(Int(value))
                 } else {
@@ -65,6 +84,22 @@ public enum CSVReader {
         }
         guard let width, !labels.isEmpty else { throw DataError(file: file, "no data rows") }
         return Dataset(features: Tensor(features, shape: [labels.count, width - 1]), labels: labels)
+    }
+
+    /// The finite number in `bytes[start..<end]` (spaces around it allowed), or nil.
+    /// Plain integers, the bulk of image data, take a fast path.
+    private static func number(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Double? {
+        var s = start, e = end
+        while s < e && bytes[s] == 0x20 { s += 1 }
+        while e > s && bytes[e - 1] == 0x20 { e -= 1 }
+        guard s < e else { return nil }
+        if e - s <= 9 && bytes[s..<e].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            var v = 0
+            for i in s..<e { v = v * 10 + Int(bytes[i] - 0x30) }
+            return Double(v)
+        }
+        guard let v = Double(String(decoding: bytes[s..<e], as: UTF8.self)), v.isFinite else { return nil }
+        return v
     }
 
     private static func resolve(_ column: LabelColumn, header: [String]?, width: Int, file: String) throws -> Int {
