@@ -1,0 +1,43 @@
+/// Keeps a copy of the weights with the best validation accuracy (or another metric) and puts them
+/// back in the model when training ends, as the lectures' trainer returns its best model.
+public final class BestModel: TrainingCallback {
+    public let metric: String
+    public let mode: MetricMode
+    /// The best value seen, and the epoch it was seen at.
+    public private(set) var best: Double?
+    public private(set) var bestEpoch: Int?
+    /// The saved weights and buffers, by dotted name.
+    public private(set) var weights: [String: Tensor] = [:]
+    /// Whether to load the best weights into the model at the end.
+    public let restoreAtEnd: Bool
+
+    public init(metric: String = "val_acc", mode: MetricMode? = nil, restoreAtEnd: Bool = true) {
+        self.metric = metric
+        self.mode = mode ?? .natural(for: metric)
+        self.restoreAtEnd = restoreAtEnd
+    }
+
+    public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {
+        guard let value = metrics[metric] else {
+            throw TrainingError("best model: no metric '\(metric)'; available: \(metrics.keys.sorted().joined(separator: ", "))")
+        }
+        if mode.isImprovement(value, over: best) {
+            best = value
+            bestEpoch = state.epoch
+            // Tensors are values: this is a snapshot, untouched by later in-place updates.
+            weights = Dictionary(uniqueKeysWithValues: state.model.stateDict().map { ($0.name, $0.variable.value) })
+        }
+    }
+
+    public func trainingDidEnd(_ state: TrainingState) throws {
+        guard restoreAtEnd, !weights.isEmpty else { return }
+        for (name, variable) in state.model.stateDict() { if let w = weights[name] { variable.value = w } }
+    }
+
+    /// Restores the state saved in a checkpoint.
+    public func restore(best: Double?, epoch: Int?, weights: [String: Tensor]) {
+        self.best = best
+        self.bestEpoch = epoch
+        self.weights = weights
+    }
+}

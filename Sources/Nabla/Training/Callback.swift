@@ -1,0 +1,84 @@
+/// Hooks into the training loop. Every method has a no-op default, so a callback implements only
+/// what it needs. Features of the `Trainer` (history, best model, early stopping, divergence guard,
+/// progress, checkpoints) are callbacks, built from the same public pieces a user has.
+public protocol TrainingCallback: AnyObject {
+    /// Before the first epoch (also when resuming).
+    func trainingWillBegin(_ state: TrainingState) throws
+    /// After each optimization step, with the step's loss.
+    func batchDidEnd(_ state: TrainingState, loss: Double) throws
+    /// After each epoch's evaluation, with its metrics (`loss`, `train_acc`, `val_acc`, `val_loss`, `lr`).
+    func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws
+    /// After the last epoch or a stop.
+    func trainingDidEnd(_ state: TrainingState) throws
+}
+
+extension TrainingCallback {
+    public func trainingWillBegin(_ state: TrainingState) throws {}
+    public func batchDidEnd(_ state: TrainingState, loss: Double) throws {}
+    public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {}
+    public func trainingDidEnd(_ state: TrainingState) throws {}
+}
+
+/// Why training ended before its last epoch.
+public enum StopReason: Equatable, Sendable {
+    /// The loss became NaN/infinite or grew far above its start.
+    case diverged(String)
+    /// The monitored metric stopped improving.
+    case earlyStopping(String)
+    /// The user interrupted the run.
+    case interrupted
+    /// A callback asked to stop, for its own reason.
+    case requested(String)
+}
+
+/// What callbacks see and may change: the run's position and a way to stop it.
+public final class TrainingState {
+    public let model: any Module
+    public let optimizer: any Optimizer
+    /// The epoch in progress or just finished, counting from 1.
+    public internal(set) var epoch: Int
+    /// The number of epochs the run was asked for.
+    public let epochs: Int
+    /// Optimization steps taken so far in the whole run.
+    public internal(set) var step: Int
+    /// Steps in one epoch.
+    public internal(set) var stepsPerEpoch: Int
+    /// Steps done in the current epoch.
+    public internal(set) var stepInEpoch: Int
+    /// Examples per step.
+    public let batchSize: Int
+    /// Set by a callback to end training after the current step or epoch.
+    public var stopReason: StopReason?
+
+    init(model: any Module, optimizer: any Optimizer, epochs: Int, batchSize: Int) {
+        self.model = model
+        self.optimizer = optimizer
+        self.epochs = epochs
+        self.batchSize = batchSize
+        epoch = 0
+        step = 0
+        stepsPerEpoch = 0
+        stepInEpoch = 0
+    }
+}
+
+/// Whether a metric value improves on the best so far; the one rule that early stopping, the best
+/// model and reduce-on-plateau share. `mode` says whether lower (`loss`) or higher (`*_acc`) is better.
+public enum MetricMode: String, Codable, Sendable {
+    case min, max
+
+    /// The natural mode of a metric name: accuracies go up, losses go down.
+    public static func natural(for metric: String) -> MetricMode { metric.hasSuffix("acc") ? .max : .min }
+
+    /// True if `value` beats `best` by more than `minDelta`.
+    public func isImprovement(_ value: Double, over best: Double?, minDelta: Double = 0) -> Bool {
+        guard let best else { return value.isFinite }
+        return self == .max ? value > best + minDelta : value < best - minDelta
+    }
+}
+
+/// Errors a training run reports to the user.
+public struct TrainingError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Prints the lectures' epoch lines and, on a terminal, an in-place progress bar during each
+/// epoch (batches done, images per second, running loss, time left). When the output is a file or
+/// a pipe it prints only the plain lines.
+public final class ProgressReporter: TrainingCallback {
+    private let isTerminal: Bool
+    private var epochStart = Date()
+    private var lastDraw = Date.distantPast
+    private var runningLoss: Double?
+    private var best: Double?
+
+    public init(isTerminal: Bool = isatty(STDOUT_FILENO) == 1) { self.isTerminal = isTerminal }
+
+    public func batchDidEnd(_ state: TrainingState, loss: Double) throws {
+        if state.stepInEpoch == 1 { epochStart = Date(); runningLoss = nil }
+        runningLoss = runningLoss.map { 0.9 * $0 + 0.1 * loss } ?? loss
+        guard isTerminal else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) > 0.1 || state.stepInEpoch == state.stepsPerEpoch else { return }
+        lastDraw = now
+        let elapsed = now.timeIntervalSince(epochStart)
+        let done = state.stepInEpoch, total = Swift.max(state.stepsPerEpoch, 1)
+        let width = 24, filled = width * done / total
+        let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: Swift.max(0, width - filled - 1))
+        let rate = Double(done * state.batchSize) / Swift.max(elapsed, 1e-9)
+        let left = elapsed / Double(done) * Double(total - done)
+        let line = String(format: "epoch %d / %d [%@] %d/%d  %.0f img/s  loss %.4f  %@ left",
+                          state.epoch, state.epochs, bar, done, total, rate, runningLoss ?? .nan, ProgressReporter.duration(left))
+        print("\r\u{1B}[K" + line, terminator: "")
+        fflush(stdout)
+    }
+
+    public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {
+        if isTerminal { print("\r\u{1B}[K", terminator: "") }
+        let value = { (name: String) in metrics[name] ?? .nan }
+        if MetricMode.max.isImprovement(value("val_acc"), over: best) { best = value("val_acc") }
+        print(String(format: "Finished epoch %d / %d: cost %f, train: %f, val %f, lr %e",
+                     state.epoch, state.epochs, value("cost"), value("train_acc"), value("val_acc"), value("lr")))
+        fflush(stdout)
+    }
+
+    public func trainingDidEnd(_ state: TrainingState) throws {
+        if isTerminal { print("\r\u{1B}[K", terminator: "") }
+        switch state.stopReason {
+        case .diverged(let message): print("stopped: \(message)")
+        case .earlyStopping(let message): print(message)
+        case .interrupted: print("interrupted at epoch \(state.epoch), step \(state.step)")
+        case .requested(let message): print("stopped: \(message)")
+        case nil: break
+        }
+        if let best { print(String(format: "finished optimization. best validation accuracy: %f", best)) }
+        fflush(stdout)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let s = Int(seconds.rounded())
+        return s >= 60 ? String(format: "%d:%02d", s / 60, s % 60) : "\(s)s"
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+
+/// The loss a classifier is trained with.
+public enum ClassificationLoss: Equatable, Sendable {
+    /// Softmax cross-entropy (the default).
+    case softmaxCrossEntropy
+    /// The multiclass SVM hinge loss with the given margin.
+    case multiclassHinge(margin: Double)
+
+    /// The mean loss of `logits` against `labels`.
+    public func callAsFunction(_ logits: Variable, _ labels: [Int]) -> Variable {
+        switch self {
+        case .softmaxCrossEntropy: return Nabla.softmaxCrossEntropy(logits: logits, labels: labels)
+        case .multiclassHinge(let margin): return multiclassHingeLoss(scores: logits, labels: labels, margin: margin)
+        }
+    }
+}
+
+/// The lectures' training options (`ClassifierTrainer.train`).
+public struct TrainerOptions {
+    /// Passes over the training set.
+    public var epochs = 10
+    /// Examples per step.
+    public var batchSize = 100
+    /// Random mini-batches (`true`) or the whole training set as one batch per epoch (`false`).
+    public var sampleBatches = true
+    /// The base learning rate.
+    public var learningRate = 1e-3
+    /// The learning rate of each epoch. The lectures' `learning_rate_decay` is `.multiplicative(decay:)`.
+    public var schedule: LearningRateSchedule = .constant
+    /// L2 regularization strength `λ` in `L = data loss + λ Σ w²` (weights, not biases).
+    public var regularization = 0.0
+    /// The loss function.
+    public var loss: ClassificationLoss = .softmaxCrossEntropy
+    /// Training accuracy each epoch is measured on a fixed random sample of this many examples.
+    public var trainAccuracySample = 1000
+    /// Batch size for evaluation passes.
+    public var evaluationBatchSize = 1000
+    /// Seed of the batch order and the training-accuracy sample.
+    public var seed: UInt64 = 0
+    /// Print the epoch lines (and a progress bar on a terminal).
+    public var verbose = true
+
+    public init() {}
+}
+
+/// How a run ended.
+public struct TrainingResult {
+    /// The best validation accuracy seen (and restored into the model).
+    public var bestValidationAccuracy: Double?
+    /// The epoch of the best validation accuracy.
+    public var bestEpoch: Int?
+    /// Epochs completed.
+    public var epochsRun: Int
+    /// Why the run stopped early, if it did.
+    public var stopReason: StopReason?
+}
+
+/// Runs the mini-batch loop, like the lectures' `ClassifierTrainer`: each epoch shuffles the
+/// training set into batches, and for each batch runs forward, loss, backward and the update; then
+/// measures training accuracy (on a fixed sample), validation accuracy and loss, and prints
+/// `Finished epoch 3 / 10: cost 1.942257, train: 0.376000, val 0.352000, lr 3.000000e-03`.
+///
+/// Everything beyond the loop is a callback: `history` (always), `bestModel` (keeps and restores the
+/// weights with the best validation accuracy), `divergenceGuard` (stops on NaN/inf or a loss above
+/// 3× its start), a progress reporter when `verbose`, plus any given (early stopping, checkpoints).
+public final class Trainer {
+    public let model: any Module
+    public let optimizer: any Optimizer
+    public var options: TrainerOptions
+    public let history = History()
+    public let bestModel = BestModel()
+    public let divergenceGuard = DivergenceGuard()
+    /// Extra callbacks, run after the built-in ones.
+    public var callbacks: [any TrainingCallback]
+    /// The random source of batch order; part of a checkpoint.
+    public var generator: RandomGenerator
+    /// The first epoch `fit` runs (from 0); set when resuming.
+    public var startEpoch = 0
+    /// Steps taken before `startEpoch` (when resuming).
+    public var startStep = 0
+    /// Reduce-on-plateau, when the learning rate follows a monitored metric instead of `schedule`.
+    public var plateau: (schedule: ReduceOnPlateau, metric: String)?
+
+    /// Set (e.g. from a SIGINT handler) to stop after the current step.
+    nonisolated(unsafe) public static var interruptRequested = false
+
+    public init(model: any Module, optimizer: any Optimizer, options: TrainerOptions = TrainerOptions(),
+                callbacks: [any TrainingCallback] = []) {
+        self.model = model
+        self.optimizer = optimizer
+        self.options = options
+        self.callbacks = callbacks
+        self.generator = RandomGenerator(seed: options.seed)
+    }
+
+    /// All callbacks in the order they run.
+    public var allCallbacks: [any TrainingCallback] {
+        var all: [any TrainingCallback] = [history, divergenceGuard, bestModel]
+        all += callbacks
+        if options.verbose { all.append(reporter) }
+        return all
+    }
+
+    private lazy var reporter = ProgressReporter()
+
+    /// Trains on `train`, validating on `validation` after each epoch.
+    /// - Throws: `TrainingError` for invalid options or a callback's error (e.g. an unknown metric).
+    @discardableResult
+    public func fit(train: Dataset, validation: Dataset) throws -> TrainingResult {
+        guard options.epochs >= 1 else { throw TrainingError("epochs must be at least 1, got \(options.epochs)") }
+        guard options.batchSize >= 1 else { throw TrainingError("batch size must be at least 1, got \(options.batchSize)") }
+        guard train.count > 0 else { throw TrainingError("the training set is empty") }
+        guard validation.count > 0 else { throw TrainingError("the validation set is empty") }
+        guard options.regularization >= 0 else { throw TrainingError("regularization strength must be ≥ 0, got \(options.regularization)") }
+        try options.schedule.validate()
+
+        // The training-accuracy sample is drawn from its own seed, so it is the same after a resume.
+        var sampleGenerator = RandomGenerator(seed: options.seed &+ 1)
+        let sample = train.count <= options.trainAccuracySample ? train
+            : train.subset(Array(sampleGenerator.permutation(train.count).prefix(options.trainAccuracySample)))
+
+        let state = TrainingState(model: model, optimizer: optimizer, epochs: options.epochs, batchSize: options.batchSize)
+        state.step = startStep
+        let callbacks = allCallbacks
+        for c in callbacks { try c.trainingWillBegin(state) }
+        var epochsRun = startEpoch
+
+        for epoch in startEpoch..<options.epochs {
+            state.epoch = epoch + 1
+            if plateau == nil {
+                optimizer.learningRate = options.schedule.learningRate(base: options.learningRate, at: epoch)
+            }
+            let batches = options.sampleBatches
+                ? train.batchIndices(size: options.batchSize, shuffle: true, generator: &generator)
+                : [Array(0..<train.count)]
+            state.stepsPerEpoch = batches.count
+            state.stepInEpoch = 0
+            model.train()
+            var lossSum = 0.0
+            for indices in batches {
+                let loss = trainStep(train.batch(indices))
+                lossSum += loss
+                state.step += 1
+                state.stepInEpoch += 1
+                for c in callbacks { try c.batchDidEnd(state, loss: loss) }
+                if Trainer.interruptRequested { state.stopReason = .interrupted }
+                if state.stopReason != nil { break }
+            }
+            if case .diverged = state.stopReason { break }
+            if state.stopReason == .interrupted { break }
+
+            let (trainAccuracy, _) = evaluate(sample)
+            let (validationAccuracy, validationLoss) = evaluate(validation)
+            let metrics: [String: Double] = [
+                "loss": lossSum / Double(Swift.max(state.stepInEpoch, 1)),
+                "cost": history.stepLosses.last ?? .nan,
+                "train_acc": trainAccuracy, "val_acc": validationAccuracy, "val_loss": validationLoss,
+                "lr": optimizer.learningRate,
+            ]
+            for c in callbacks { try c.epochDidEnd(state, metrics: metrics) }
+            epochsRun = epoch + 1
+            if var (schedule, metric) = plateau {
+                guard let value = metrics[metric] else {
+                    throw TrainingError("reduce-on-plateau: no metric '\(metric)'; available: \(metrics.keys.sorted().joined(separator: ", "))")
+                }
+                optimizer.learningRate = schedule.update(metric: value)
+                plateau = (schedule, metric)
+            }
+            if state.stopReason != nil { break }
+        }
+        for c in callbacks { try c.trainingDidEnd(state) }
+        return TrainingResult(bestValidationAccuracy: bestModel.best, bestEpoch: bestModel.bestEpoch,
+                              epochsRun: epochsRun, stopReason: state.stopReason)
+    }
+
+    /// One optimization step on a batch; returns its loss (data loss plus penalty).
+    public func trainStep(_ batch: Batch) -> Double {
+        let logits = model(Variable(batch.features))
+        var loss = options.loss(logits, batch.labels)
+        if let penalty = l2Penalty(model.parameters(), strength: options.regularization) { loss = loss + penalty }
+        optimizer.zeroGrad()
+        loss.backward()
+        optimizer.step()
+        return loss.value.scalar
+    }
+
+    /// Accuracy and mean data loss on `data`, in evaluation mode, without recording a graph.
+    public func evaluate(_ data: Dataset) -> (accuracy: Double, loss: Double) {
+        Trainer.evaluate(model, on: data, loss: options.loss, batchSize: options.evaluationBatchSize)
+    }
+
+    /// Accuracy and mean data loss of `model` on `data`, in evaluation mode, without recording a graph.
+    public static func evaluate(_ model: any Module, on data: Dataset, loss: ClassificationLoss = .softmaxCrossEntropy,
+                                batchSize: Int = 1000) -> (accuracy: Double, loss: Double) {
+        model.eval()
+        defer { model.train() }
+        var correct = 0.0, total = 0.0
+        withoutGradients {
+            for start in stride(from: 0, to: data.count, by: batchSize) {
+                let batch = data[start..<Swift.min(start + batchSize, data.count)]
+                let logits = model(Variable(batch.features))
+                correct += accuracy(logits: logits.value, labels: batch.labels) * Double(batch.count)
+                total += loss(logits, batch.labels).value.scalar * Double(batch.count)
+            }
+        }
+        let n = Double(Swift.max(data.count, 1))
+        return (correct / n, total / n)
+    }
+
+    /// `%f`, as the lectures print costs and accuracies.
+    public static func format(_ x: Double) -> String { String(format: "%f", x) }
+}
