@@ -5,12 +5,25 @@ import Foundation
 /// a pipe it prints only the plain lines.
 public final class ProgressReporter: TrainingCallback {
     private let isTerminal: Bool
+    private let write: (String) -> Void
     private var epochStart = Date()
     private var lastDraw = Date.distantPast
     private var runningLoss: Double?
     private var best: Double?
 
-    public init(isTerminal: Bool = isatty(STDOUT_FILENO) == 1) { self.isTerminal = isTerminal }
+    /// - Parameters:
+    ///   - isTerminal: draw the in-place progress bar (by default when standard output is a terminal).
+    ///   - write: where text goes (standard output by default); lines end in "\n".
+    public init(isTerminal: Bool = isatty(STDOUT_FILENO) == 1, write: @escaping (String) -> Void = ProgressReporter.standardOutput) {
+        self.isTerminal = isTerminal
+        self.write = write
+    }
+
+    /// Writes to standard output and flushes, so lines appear as they happen even through a pipe.
+    public static func standardOutput(_ text: String) {
+        print(text, terminator: "")
+        fflush(stdout)
+    }
 
     public func batchDidEnd(_ state: TrainingState, loss: Double) throws {
         if state.stepInEpoch == 1 { epochStart = Date(); runningLoss = nil }
@@ -27,30 +40,27 @@ public final class ProgressReporter: TrainingCallback {
         let left = elapsed / Double(done) * Double(total - done)
         let line = String(format: "epoch %d / %d [%@] %d/%d  %.0f img/s  loss %.4f  %@ left",
                           state.epoch, state.epochs, bar, done, total, rate, runningLoss ?? .nan, ProgressReporter.duration(left))
-        print("\r\u{1B}[K" + line, terminator: "")
-        fflush(stdout)
+        write("\r\u{1B}[K" + line)
     }
 
     public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {
-        if isTerminal { print("\r\u{1B}[K", terminator: "") }
+        if isTerminal { write("\r\u{1B}[K") }
         let value = { (name: String) in metrics[name] ?? .nan }
         if MetricMode.max.isImprovement(value("val_acc"), over: best) { best = value("val_acc") }
-        print(String(format: "Finished epoch %d / %d: cost %f, train: %f, val %f, lr %e",
+        write(String(format: "Finished epoch %d / %d: cost %f, train: %f, val %f, lr %e\n",
                      state.epoch, state.epochs, value("cost"), value("train_acc"), value("val_acc"), value("lr")))
-        fflush(stdout)
     }
 
     public func trainingDidEnd(_ state: TrainingState) throws {
-        if isTerminal { print("\r\u{1B}[K", terminator: "") }
+        if isTerminal { write("\r\u{1B}[K") }
         switch state.stopReason {
-        case .diverged(let message): print("stopped: \(message)")
-        case .earlyStopping(let message): print(message)
-        case .interrupted: print("interrupted at epoch \(state.epoch), step \(state.step)")
-        case .requested(let message): print("stopped: \(message)")
+        case .diverged(let message): write("stopped: \(message)\n")
+        case .earlyStopping(let message): write(message + "\n")
+        case .interrupted: write("interrupted at epoch \(state.epoch), step \(state.step)\n")
+        case .requested(let message): write("stopped: \(message)\n")
         case nil: break
         }
-        if let best { print(String(format: "finished optimization. best validation accuracy: %f", best)) }
-        fflush(stdout)
+        if let best { write(String(format: "finished optimization. best validation accuracy: %f\n", best)) }
     }
 
     static func duration(_ seconds: Double) -> String {

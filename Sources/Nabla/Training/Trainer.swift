@@ -102,7 +102,8 @@ public final class Trainer {
         return all
     }
 
-    private lazy var reporter = ProgressReporter()
+    /// Prints the epoch lines when `options.verbose`; replace it to send them elsewhere.
+    public lazy var reporter = ProgressReporter()
 
     /// Trains on `train`, validating on `validation` after each epoch.
     /// - Throws: `TrainingError` for invalid options or a callback's error (e.g. an unknown metric).
