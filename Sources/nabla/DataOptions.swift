@@ -4,8 +4,11 @@ import Nabla
 
 /// The data options shared by `train`, `sanity`, `summary` and friends.
 struct DataOptions: ParsableArguments {
-    @Option(help: "A shipped data set (mnist-5k) or a CSV file (.csv, .csv.gz).")
+    @Option(help: "A shipped data set (mnist-5k), a folder of MNIST IDX or CIFAR-10 binary files, a CSV file (.csv, .csv.gz) or a .npy features file (with --labels).")
     var data: String = "mnist-5k"
+
+    @Option(help: "The labels .npy file that goes with a .npy features file.")
+    var labels: String?
 
     @Option(help: "The CSV column holding the label: a name (with a header line) or an index (negative counts from the end).")
     var labelColumn: String = "-1"
@@ -62,11 +65,25 @@ struct DataOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: data, isDirectory: &isDirectory) else {
             throw DataError(file: data, "no such file, and not a shipped data set (\(Datasets.names.joined(separator: ", ")))")
         }
+        if isDirectory.boolValue {
+            // A folder's training and test files together form the data set; the splits come from it.
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: data)) ?? []
+            let isIDX = files.contains { $0.contains("idx3-ubyte") }
+            let (train, test) = isIDX ? try IDX.load(directory: data) : try CIFAR10.load(directory: data)
+            guard let test else { return (train, true) }
+            let features = Tensor.concatenate([train.features, test.features], axis: 0)
+            return (Dataset(features: features, labels: train.labels + test.labels, classNames: train.classNames), true)
+        }
         if data.hasSuffix(".csv") || data.hasSuffix(".csv.gz") {
             let column: CSVReader.LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
             return (try CSVReader.load(data, labelColumn: column), false)
         }
-        throw DataError(file: data, "unrecognized data: expected a shipped name (\(Datasets.names.joined(separator: ", "))) or a .csv/.csv.gz file")
+        if data.hasSuffix(".npy") {
+            guard let labels else { throw ValidationError("--data \(data) is a .npy features file: give its labels with --labels FILE.npy") }
+            let array = try NPY.read(data)
+            return (try NPY.load(features: data, labels: labels), array.elementType == .uint8)
+        }
+        throw DataError(file: data, "unrecognized data: expected a shipped name (\(Datasets.names.joined(separator: ", "))), a folder of IDX or CIFAR-10 files, a .csv/.csv.gz file or a .npy file")
     }
 }
 
