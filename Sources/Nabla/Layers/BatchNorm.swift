@@ -1,0 +1,77 @@
+/// Batch normalization (Ioffe & Szegedy) for dense `[N, F]` and convolutional `[N, C, H, W]`
+/// inputs: each feature (axis 1) is normalized with statistics over the batch (and, for images,
+/// over all positions), then scaled by a learned `γ` and shifted by a learned `β`.
+///
+/// Training mode normalizes with the batch's mean and biased variance, and updates running
+/// averages as PyTorch does: `running = (1 - momentum) · running + momentum · batch`, where the
+/// variance fed in is the unbiased one (`m / (m - 1)` times the biased one, `m` values per feature).
+/// Evaluation mode normalizes with the running averages instead of the batch's statistics.
+///
+/// Initialization: `γ = 1`, `β = 0`, running mean 0, running variance 1. Saved names follow PyTorch:
+/// `weight` (γ) and `bias` (β) as parameters, `running_mean` and `running_var` as buffers.
+public final class BatchNorm: Module {
+    /// The scale `γ`, `[featureCount]`.
+    public let gamma: Variable
+    /// The shift `β`, `[featureCount]`.
+    public let beta: Variable
+    /// The running mean of each feature, used in evaluation.
+    public let runningMean: Variable
+    /// The running (unbiased) variance of each feature, used in evaluation.
+    public let runningVariance: Variable
+
+    /// Features (dense) or channels (images): the size of axis 1 of the input.
+    public let featureCount: Int
+    /// Added to the variance before the square root.
+    public let epsilon: Double
+    /// The weight of each new batch in the running averages.
+    public let momentum: Double
+    /// Whether the layer uses and updates batch statistics (training) or uses the running ones.
+    public private(set) var isTraining = true
+
+    /// - Parameters:
+    ///   - featureCount: the size of axis 1 of the input.
+    ///   - epsilon: added to the variance for stability (1e-5, as in PyTorch).
+    ///   - momentum: the weight of each batch in the running statistics (0.1, as in PyTorch).
+    public init(_ featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, dtype: DType = .float32) {
+        precondition(featureCount > 0, "BatchNorm: featureCount must be positive, got \(featureCount)")
+        precondition(epsilon > 0 && momentum >= 0 && momentum <= 1,
+                     "BatchNorm: needs epsilon > 0 and momentum in [0, 1], got \(epsilon) and \(momentum)")
+        self.featureCount = featureCount
+        self.epsilon = epsilon
+        self.momentum = momentum
+        gamma = Variable(.ones([featureCount], dtype: dtype), requiresGrad: true)
+        beta = Variable(.zeros([featureCount], dtype: dtype), requiresGrad: true)
+        runningMean = Variable(.zeros([featureCount], dtype: dtype))
+        runningVariance = Variable(.ones([featureCount], dtype: dtype))
+    }
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        precondition(x.shape.count >= 2 && x.shape[1] == featureCount,
+                     "\(self): input of shape \(x.shape) has \(x.shape.count >= 2 ? "\(x.shape[1])" : "no") features on axis 1, expected \(featureCount)")
+        precondition(x.dtype == gamma.dtype, "\(self): input is \(x.dtype), parameters are \(gamma.dtype)")
+        guard isTraining else {
+            return batchNorm(x, gamma: gamma, beta: beta, mean: runningMean.value, variance: runningVariance.value, epsilon: epsilon)
+        }
+        let m = x.shape[0] * x.shape[2...].reduce(1, *)
+        precondition(m > 1, "\(self): input of shape \(x.shape) has \(m) value(s) per feature; training needs more than 1")
+        let (y, mean, variance) = batchNorm(x, gamma: gamma, beta: beta, epsilon: epsilon)
+        let unbiased = variance * (Double(m) / Double(m - 1))
+        runningMean.value = runningMean.value * (1 - momentum) + mean * momentum
+        runningVariance.value = runningVariance.value * (1 - momentum) + unbiased * momentum
+        return y
+    }
+
+    public func setTraining(_ training: Bool) { isTraining = training }
+
+    public var ownParameters: [(name: String, variable: Variable)] { [("weight", gamma), ("bias", beta)] }
+
+    public var ownBuffers: [(name: String, variable: Variable)] {
+        [("running_mean", runningMean), ("running_var", runningVariance)]
+    }
+
+    public var description: String {
+        "BatchNorm(\(featureCount)"
+            + (epsilon == 1e-5 ? "" : ", epsilon: \(epsilon)")
+            + (momentum == 0.1 ? "" : ", momentum: \(momentum)") + ")"
+    }
+}

@@ -1,0 +1,248 @@
+import CBLAS
+import Dispatch
+import Synchronization
+
+/// 2-D convolution (cross-correlation, as in every deep-learning framework) of NCHW images.
+///
+/// - Parameters:
+///   - input: `[N, C, H, W]`.
+///   - weight: `[O, C, kH, kW]`, as in PyTorch.
+///   - bias: `[O]`, added to every output pixel of its channel; nil for none.
+///   - stride: the step between windows, in both directions.
+///   - padding: zeros added on every side of each image.
+/// - Returns: `[N, O, (H + 2·padding - kH) / stride + 1, (W + 2·padding - kW) / stride + 1]`.
+///
+/// Each image is unrolled into a matrix `col` of shape `[C·kH·kW, outH·outW]` (im2col), so the
+/// convolution becomes one matrix product `W · col` through BLAS. Backward, with `g` the output
+/// gradient of one image: `dW += g · colᵀ`, `dcol = Wᵀ · g` folded back onto the image (col2im,
+/// adding where windows overlap), `db = Σ g`. The columns are rebuilt in the backward pass rather
+/// than kept, so memory stays at one column matrix per core. The batch is split over the cores,
+/// each running im2col and a single-threaded GEMM for its own images (faster on two cores than
+/// letting BLAS split every product).
+public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
+                   stride: Int = 1, padding: Int = 0) -> Variable {
+    let x = input.value, w = weight.value
+    precondition(x.rank == 4, "conv2d: input must be [N, C, H, W], got shape \(x.shape)")
+    precondition(w.rank == 4, "conv2d: weight must be [out, in, kH, kW], got shape \(w.shape)")
+    precondition(x.shape[1] == w.shape[1],
+                 "conv2d: input of shape \(x.shape) has \(x.shape[1]) channels, weight of shape \(w.shape) expects \(w.shape[1])")
+    precondition(x.dtype == w.dtype, "conv2d: input is \(x.dtype), weight is \(w.dtype)")
+    precondition(stride >= 1 && padding >= 0, "conv2d: stride must be ≥ 1 and padding ≥ 0, got \(stride) and \(padding)")
+    let geometry = ConvolutionGeometry(channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+                                       kernelHeight: w.shape[2], kernelWidth: w.shape[3],
+                                       stride: stride, padding: padding)
+    precondition(geometry.outputHeight >= 1 && geometry.outputWidth >= 1,
+                 "conv2d: input of shape \(x.shape) with padding \(padding) is smaller than the \(w.shape[2])×\(w.shape[3]) kernel")
+    if let bias {
+        precondition(bias.shape == [w.shape[0]], "conv2d: bias of shape \(bias.shape) does not match \(w.shape[0]) output channels")
+        precondition(bias.dtype == x.dtype, "conv2d: input is \(x.dtype), bias is \(bias.dtype)")
+    }
+    let b = bias?.value
+    let batch = x.shape[0], outChannels = w.shape[0]
+    var out = Tensor(uninitializedShape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth], dtype: x.dtype)
+    switch x.dtype {
+    case .float32: conv2dForward(x, w, b, &out, geometry, Float.self)
+    case .float64: conv2dForward(x, w, b, &out, geometry, Double.self)
+    }
+
+    let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+    return Variable(op: "conv2d", value: out, inputs: inputs) { g in
+        let needInput = input.requiresGrad, needWeight = weight.requiresGrad
+        var gx: Tensor? = needInput ? Tensor.zeros(like: x) : nil
+        var gw: Tensor? = needWeight ? Tensor.zeros(like: w) : nil
+        switch x.dtype {
+        case .float32: conv2dBackward(x, w, g, &gx, &gw, geometry, Float.self)
+        case .float64: conv2dBackward(x, w, g, &gx, &gw, geometry, Double.self)
+        }
+        var grads: [Tensor?] = [gx, gw]
+        if let bias { grads.append(bias.requiresGrad ? g.sum(alongAxes: [0, 2, 3]) : nil) }
+        return grads
+    }
+}
+
+/// The sizes of one image's convolution: input `[C, H, W]`, a `kH × kW` window moved by `stride`
+/// over the image padded by `padding`, and the resulting output grid.
+struct ConvolutionGeometry {
+    let channels: Int, height: Int, width: Int
+    let kernelHeight: Int, kernelWidth: Int
+    let stride: Int, padding: Int
+    let outputHeight: Int, outputWidth: Int
+
+    init(channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int) {
+        self.channels = channels; self.height = height; self.width = width
+        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.stride = stride; self.padding = padding
+        outputHeight = (height + 2 * padding - kernelHeight) / stride + 1
+        outputWidth = (width + 2 * padding - kernelWidth) / stride + 1
+    }
+
+    /// Rows of the column matrix: one per (channel, kernel row, kernel column).
+    var patchSize: Int { channels * kernelHeight * kernelWidth }
+    /// Columns of the column matrix: one per output pixel.
+    var pixels: Int { outputHeight * outputWidth }
+    var imageSize: Int { channels * height * width }
+
+    /// The output positions `o` whose input position `o·stride - padding + offset` lies inside
+    /// `0..<size`; the others read padding.
+    @inline(__always)
+    func inside(offset: Int, size: Int, outputs: Int) -> Range<Int> {
+        let first = padding - offset
+        let lo = first <= 0 ? 0 : (first + stride - 1) / stride
+        let last = size - 1 + padding - offset
+        let hi = last < 0 ? 0 : Swift.min(outputs, last / stride + 1)
+        return lo..<Swift.max(lo, hi)
+    }
+}
+
+/// Unrolls one image `[C, H, W]` into `col` `[C·kH·kW, outH·outW]`: row `(c, ky, kx)` holds, for
+/// each output pixel, the input element under kernel position `(ky, kx)` of channel `c` (0 in the padding).
+func convolutionIm2col<T: TensorScalar>(_ x: UnsafePointer<T>, _ col: UnsafeMutablePointer<T>, _ g: ConvolutionGeometry) {
+    let outW = g.outputWidth, pixels = g.pixels
+    var row = 0
+    for c in 0..<g.channels {
+        for ky in 0..<g.kernelHeight {
+            let rows = g.inside(offset: ky, size: g.height, outputs: g.outputHeight)
+            for kx in 0..<g.kernelWidth {
+                let cols = g.inside(offset: kx, size: g.width, outputs: outW)
+                let dst = col + row * pixels
+                for oy in 0..<g.outputHeight {
+                    let d = dst + oy * outW
+                    guard rows.contains(oy), !cols.isEmpty else { d.update(repeating: 0, count: outW); continue }
+                    let base = (c * g.height + oy * g.stride - g.padding + ky) * g.width - g.padding + kx
+                    if cols.lowerBound > 0 { d.update(repeating: 0, count: cols.lowerBound) }
+                    if cols.upperBound < outW { (d + cols.upperBound).update(repeating: 0, count: outW - cols.upperBound) }
+                    if g.stride == 1 {
+                        (d + cols.lowerBound).update(from: x + base + cols.lowerBound, count: cols.count)
+                    } else {
+                        for ox in cols { d[ox] = x[base + ox * g.stride] }
+                    }
+                }
+                row += 1
+            }
+        }
+    }
+}
+
+/// The adjoint of `convolutionIm2col`: adds each entry of `col` onto the input element it was read
+/// from (entries read from the padding are dropped). `x` must be zeroed by the caller.
+func convolutionCol2im<T: TensorScalar>(_ col: UnsafePointer<T>, _ x: UnsafeMutablePointer<T>, _ g: ConvolutionGeometry) {
+    let outW = g.outputWidth, pixels = g.pixels
+    var row = 0
+    for c in 0..<g.channels {
+        for ky in 0..<g.kernelHeight {
+            let rows = g.inside(offset: ky, size: g.height, outputs: g.outputHeight)
+            for kx in 0..<g.kernelWidth {
+                let cols = g.inside(offset: kx, size: g.width, outputs: outW)
+                let src = col + row * pixels
+                row += 1
+                if cols.isEmpty { continue }
+                for oy in rows {
+                    let s = src + oy * outW
+                    let base = (c * g.height + oy * g.stride - g.padding + ky) * g.width - g.padding + kx
+                    if g.stride == 1 {
+                        for ox in cols { x[base + ox] += s[ox] }
+                    } else {
+                        for ox in cols { x[base + ox * g.stride] += s[ox] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs `body(worker, images)` over the batch split into one contiguous range per core, with BLAS
+/// single-threaded meanwhile so that the two levels of threads do not fight over the cores.
+/// With one image (or one core) BLAS keeps its own threads.
+private func convolutionSplitBatch(_ batch: Int, _ body: (Int, Range<Int>) -> Void) {
+    let parts = Swift.min(Parallel.workers, batch)
+    if parts <= 1 {
+        body(0, 0..<batch)
+        return
+    }
+    let chunk = (batch + parts - 1) / parts
+    SingleThreadedBLAS.run {
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let start = Swift.min(part * chunk, batch), end = Swift.min(start + chunk, batch)
+            body(part, start..<end)
+        }
+    }
+}
+
+private func conv2dForward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ out: inout Tensor,
+                                            _ g: ConvolutionGeometry, _: T.Type) {
+    let batch = x.shape[0], outChannels = w.shape[0], k = g.patchSize, pixels = g.pixels
+    let px = x.pointer(T.self), pw = w.pointer(T.self), po = out.pointer(T.self)
+    let pb = b?.pointer(T.self)
+    let columns = Tensor(uninitializedShape: [Swift.min(Parallel.workers, Swift.max(batch, 1)), k * pixels], dtype: x.dtype)
+    let pc = columns.pointer(T.self)
+    convolutionSplitBatch(batch) { worker, images in
+        let col = pc + worker * k * pixels
+        for n in images {
+            convolutionIm2col(px + n * g.imageSize, col, g)
+            let y = po + n * outChannels * pixels
+            // The bias is written first and the product added to it (beta = 1).
+            if let pb {
+                for o in 0..<outChannels { (y + o * pixels).update(repeating: pb[o], count: pixels) }
+            }
+            T.gemm(transA: false, transB: false, m: outChannels, n: pixels, k: k, alpha: 1,
+                   a: pw, lda: k, b: col, ldb: pixels, beta: pb == nil ? 0 : 1, c: y, ldc: pixels)
+        }
+    }
+}
+
+private func conv2dBackward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, _ gy: Tensor, _ gx: inout Tensor?, _ gw: inout Tensor?,
+                                             _ g: ConvolutionGeometry, _: T.Type) {
+    let batch = x.shape[0], outChannels = w.shape[0], k = g.patchSize, pixels = g.pixels
+    let workers = Swift.min(Parallel.workers, Swift.max(batch, 1))
+    let px = x.pointer(T.self), pw = w.pointer(T.self), pg = gy.pointer(T.self)
+    let pdx = gx?.pointer(T.self)
+    // Each worker sums its images' weight gradients into its own slice; the slices are added at the end.
+    let partials = gw == nil ? nil : Tensor.zeros([workers, outChannels * k], dtype: x.dtype)
+    let pdw = partials?.pointer(T.self)
+    let columns = Tensor(uninitializedShape: [workers, k * pixels], dtype: x.dtype)
+    let pc = columns.pointer(T.self)
+    convolutionSplitBatch(batch) { worker, images in
+        let col = pc + worker * k * pixels
+        for n in images {
+            let gn = pg + n * outChannels * pixels
+            if let pdw {
+                convolutionIm2col(px + n * g.imageSize, col, g)
+                T.gemm(transA: false, transB: true, m: outChannels, n: k, k: pixels, alpha: 1,
+                       a: gn, lda: pixels, b: col, ldb: pixels, beta: 1, c: pdw + worker * outChannels * k, ldc: k)
+            }
+            if let pdx {
+                T.gemm(transA: true, transB: false, m: k, n: pixels, k: outChannels, alpha: 1,
+                       a: pw, lda: k, b: gn, ldb: pixels, beta: 0, c: col, ldc: pixels)
+                convolutionCol2im(col, pdx + n * g.imageSize, g)
+            }
+        }
+    }
+    if let partials {
+        gw = partials.sum(alongAxes: [0]).reshaped(w.shape)
+    }
+}
+
+/// Makes OpenBLAS run single-threaded while any caller is inside `run`, and restores its thread
+/// count when the last one leaves. The count is process-wide, so nested or concurrent callers
+/// (parallel trials) share one save/restore instead of restoring each other's setting.
+enum SingleThreadedBLAS {
+    private struct State { var active = 0; var saved: Int32 = 1 }
+    private static let state = Mutex(State())
+
+    static func run<R>(_ body: () -> R) -> R {
+        state.withLock { s in
+            if s.active == 0 {
+                s.saved = openblas_get_num_threads()
+                openblas_set_num_threads(1)
+            }
+            s.active += 1
+        }
+        defer {
+            state.withLock { s in
+                s.active -= 1
+                if s.active == 0 { openblas_set_num_threads(s.saved) }
+            }
+        }
+        return body()
+    }
+}
