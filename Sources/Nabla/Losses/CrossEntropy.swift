@@ -18,7 +18,7 @@ public func softmaxCrossEntropy(logits: Variable, labels: [Int]) -> Variable {
     if let bad = labels.first(where: { $0 < 0 || $0 >= c }) {
         preconditionFailure("softmaxCrossEntropy: label \(bad) out of range 0..<\(c)")
     }
-    var probabilities = Tensor(uninitializedShape: s.shape, dtype: s.dtype)
+    let probabilities = Tensor(uninitializedShape: s.shape, dtype: s.dtype)
     let loss: Double
     switch s.dtype {
     case .float32: loss = crossEntropyForward(s.pointer(Float.self), probabilities.pointer(Float.self), labels, n, c)

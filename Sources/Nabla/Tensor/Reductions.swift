@@ -42,7 +42,7 @@ extension Tensor {
         let outer = shape[..<axis].reduce(1, *), n = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
         var outShape = shape
         if keepingDims { outShape[axis] = 1 } else { outShape.remove(at: axis) }
-        var out = Tensor(uninitializedShape: outShape, dtype: dtype)
+        let out = Tensor(uninitializedShape: outShape, dtype: dtype)
         switch dtype {
         case .float32: Tensor.reduceKernel(K.self, pointer(Float.self), out.pointer(Float.self), outer, n, inner)
         case .float64: Tensor.reduceKernel(K.self, pointer(Double.self), out.pointer(Double.self), outer, n, inner)
@@ -81,7 +81,7 @@ extension Tensor {
         let axes = axes.isEmpty ? Array(0..<rank) : axes.map { normalizedAxis($0, op: op) }
         precondition(Set(axes).count == axes.count, "\(op): axis listed twice in \(axes)")
         if K.self == SumReduce.self && axes.count == rank {
-            var out = Tensor.zeros(keepingDims ? [Int](repeating: 1, count: rank) : [], dtype: dtype)
+            let out = Tensor.zeros(keepingDims ? [Int](repeating: 1, count: rank) : [], dtype: dtype)
             switch dtype {
             case .float32: out.pointer(Float.self)[0] = Tensor.parallelSum(pointer(Float.self), count)
             case .float64: out.pointer(Double.self)[0] = Tensor.parallelSum(pointer(Double.self), count)

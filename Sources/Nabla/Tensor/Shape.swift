@@ -30,7 +30,7 @@ extension Tensor {
         var inStrides = [Int](repeating: 1, count: rank)
         for i in stride(from: rank - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * shape[i + 1] }
         let strides = axes.map { inStrides[$0] }
-        var out = Tensor(uninitializedShape: outShape, dtype: dtype)
+        let out = Tensor(uninitializedShape: outShape, dtype: dtype)
         switch dtype {
         case .float32: Tensor.gatherStrided(pointer(Float.self), out.pointer(Float.self), outShape, strides)
         case .float64: Tensor.gatherStrided(pointer(Double.self), out.pointer(Double.self), outShape, strides)
@@ -97,7 +97,7 @@ extension Tensor {
         let inner = shape[(axis + 1)...].reduce(1, *)
         var outShape = shape
         outShape[axis] = range.count
-        var out = Tensor(uninitializedShape: outShape, dtype: dtype)
+        let out = Tensor(uninitializedShape: outShape, dtype: dtype)
         let bytes = dtype.byteSize
         let rowBytes = range.count * inner * bytes
         for o in 0..<outer {
@@ -115,7 +115,7 @@ extension Tensor {
         precondition(rank >= 1, "gathering(rows:): needs rank ≥ 1, got shape \(shape)")
         var outShape = shape
         outShape[0] = indices.count
-        var out = Tensor(uninitializedShape: outShape, dtype: dtype)
+        let out = Tensor(uninitializedShape: outShape, dtype: dtype)
         let rowBytes = (count / Swift.max(shape[0], 1)) * dtype.byteSize
         for (k, i) in indices.enumerated() {
             precondition(i >= 0 && i < shape[0], "gathering(rows:): index \(i) out of range 0..<\(shape[0])")
