@@ -34,4 +34,10 @@ public final class EarlyStopping: TrainingCallback {
             }
         }
     }
+
+    /// Restores the state saved in a checkpoint.
+    public func restore(best: Double?, epochsWithoutImprovement: Int) {
+        self.best = best
+        self.epochsWithoutImprovement = epochsWithoutImprovement
+    }
 }

@@ -63,6 +63,9 @@ public final class ProgressReporter: TrainingCallback {
         if let best { write(String(format: "finished optimization. best validation accuracy: %f\n", best)) }
     }
 
+    /// Restores the best validation accuracy seen before a resumed run.
+    public func restore(best: Double?) { self.best = best }
+
     static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }
         let s = Int(seconds.rounded())
