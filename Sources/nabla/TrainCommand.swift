@@ -22,8 +22,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The network, e.g. \"linear(100), relu, linear(10)\", or a JSON file holding it.")
     var model: String = "linear(100), relu, linear(10)"
 
-    @Option(help: "Passes over the training set.")
-    var epochs: Int = 10
+    @Option(help: "Passes over the training set (default 10; with --resume, the new total).")
+    var epochs: Int?
 
     @Option(help: "Examples per step.")
     var batchSize: Int = 100
@@ -58,16 +58,21 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs without improvement before early stopping.")
     var patience: Int = 5
 
-    @Option(help: "The run folder: config, history and log are written there.")
+    @Option(help: "The run folder: config, weights (best, last), checkpoint, history and log are written there.")
     var out: String?
 
-    @Flag(help: "Print only the final line.")
+    @Option(help: "Continue the interrupted run in this folder, with its own settings.")
+    var resume: String?
+
+    @Flag(help: "Print only the final lines.")
     var quiet = false
 
     func run() throws {
         do {
             try train()
         } catch let error as ValidationError {
+            throw error
+        } catch let error as ExitCode {
             throw error
         } catch {
             // Errors from files, specs and options: one line, no usage dump.
@@ -77,58 +82,110 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    private func train() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard lrDecay > 0 else { throw ValidationError("--lr-decay must be positive, got \(lrDecay)") }
-        let initializer = try parseInitializer(`init`)
-        let spec = try ModelSpec.parse(try modelText())
-        let (splits, preprocessor, _) = try dataOptions.load()
+    /// This command's options as a run configuration (the data-dependent fields filled in later).
+    private func makeConfig() -> RunConfig {
+        RunConfig(data: dataOptions.data, labelColumn: dataOptions.labelColumn, labels: dataOptions.labels,
+                  validation: dataOptions.val, test: dataOptions.test, stratify: dataOptions.stratify, seed: dataOptions.seed,
+                  preprocess: dataOptions.preprocess, scale: dataOptions.scale, model: model, initializer: `init`,
+                  inputShape: [], classNames: [], preprocessor: .fit(.none, on: .zeros([1, 1])),
+                  epochs: epochs ?? 10, batchSize: batchSize, fullBatch: fullBatch, optimizer: optimizer,
+                  learningRate: lr, learningRateDecay: lrDecay, momentum: momentum, regularization: reg,
+                  weightDecay: weightDecay, earlyStopping: earlyStopping, patience: patience)
+    }
 
-        var generator = RandomGenerator(seed: dataOptions.seed)
+    private func train() throws {
+        var config = try resume.map { try RunFolder.readConfig($0) } ?? makeConfig()
+        if resume != nil, let epochs { config.epochs = epochs }
+        let folder = resume ?? out
+        guard config.epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard config.batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard config.learningRateDecay > 0 else { throw ValidationError("--lr-decay must be positive, got \(config.learningRateDecay)") }
+        let initializer = try parseInitializer(config.initializer)
+        let spec = try ModelSpec.parse(try modelText(config.model))
+
+        var data = dataOptions
+        data.data = config.data; data.labelColumn = config.labelColumn; data.labels = config.labels
+        data.val = config.validation; data.test = config.test; data.stratify = config.stratify; data.seed = config.seed
+        data.preprocess = config.preprocess; data.scale = config.scale
+        let (splits, preprocessor, _) = try data.load()
+        config.inputShape = splits.train.exampleShape
+        config.classNames = splits.train.classNames
+        config.preprocessor = preprocessor
+
+        var generator = RandomGenerator(seed: config.seed)
         let (network, summary) = try spec.build(inputShape: splits.train.exampleShape, classCount: splits.train.classCount,
                                                 initializer: initializer, generator: &generator)
-        let optimizer = try makeOptimizer(self.optimizer, parameters: network.parameters(), learningRate: lr,
-                                          momentum: momentum, weightDecay: weightDecay)
+        let optimizer = try makeOptimizer(config.optimizer, parameters: network.parameters(), learningRate: config.learningRate,
+                                          momentum: config.momentum, weightDecay: config.weightDecay)
         var options = TrainerOptions()
-        options.epochs = epochs
-        options.batchSize = batchSize
-        options.sampleBatches = !fullBatch
-        options.learningRate = lr
-        options.schedule = lrDecay == 1 ? .constant : .multiplicative(decay: lrDecay)
-        options.regularization = reg
-        options.seed = dataOptions.seed
+        options.epochs = config.epochs
+        options.batchSize = config.batchSize
+        options.sampleBatches = !config.fullBatch
+        options.learningRate = config.learningRate
+        options.schedule = config.learningRateDecay == 1 ? .constant : .multiplicative(decay: config.learningRateDecay)
+        options.regularization = config.regularization
+        options.seed = config.seed
         options.verbose = !quiet
 
         var callbacks: [any TrainingCallback] = []
-        if let metric = earlyStopping { callbacks.append(EarlyStopping(metric: metric, patience: patience)) }
+        if let metric = config.earlyStopping { callbacks.append(EarlyStopping(metric: metric, patience: config.patience)) }
         let trainer = Trainer(model: network, optimizer: optimizer, options: options, callbacks: callbacks)
 
-        if !quiet {
-            print("data: \(dataOptions.data): \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test; examples \(splits.train.exampleShape), \(splits.train.classCount) classes")
-            print("model: \(spec.source) (\(summary.reduce(0) { $0 + $1.parameters }) parameters)")
-            print("optimizer: \(self.optimizer), lr \(lr)\(lrDecay != 1 ? ", decay \(lrDecay) per epoch" : ""), reg \(reg), batch \(fullBatch ? "full" : String(batchSize))")
+        var log: FileHandle? = nil
+        if let folder {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try RunFolder.writeConfig(config, to: folder)
+            trainer.callbacks += [Checkpointer(folder: folder, trainer: trainer, metadata: ["model": spec.source]),
+                                  RunRecorder(folder: folder, trainer: trainer)]
+            let logPath = folder + "/train.log"
+            if resume == nil || !FileManager.default.fileExists(atPath: logPath) {
+                FileManager.default.createFile(atPath: logPath, contents: nil)
+            }
+            log = FileHandle(forWritingAtPath: logPath)
+            _ = try? log?.seekToEnd()
         }
+        let say = { (text: String) in
+            ProgressReporter.standardOutput(text)
+            if !text.hasPrefix("\r") { log?.write(Data(text.utf8)) }
+        }
+        trainer.reporter = ProgressReporter(write: say)
+
+        if let resume {
+            try trainer.resume(from: resume + "/checkpoint.safetensors")
+            guard trainer.startEpoch < config.epochs else {
+                throw TrainingError("\(resume) has already run \(trainer.startEpoch) of \(config.epochs) epochs; give a larger --epochs to continue")
+            }
+            say("resuming \(resume) after epoch \(trainer.startEpoch)\n")
+        }
+        if !quiet {
+            say("data: \(config.data): \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test; examples \(splits.train.exampleShape), \(splits.train.classCount) classes\n")
+            say("model: \(spec.source) (\(summary.reduce(0) { $0 + $1.parameters }) parameters)\n")
+            say("optimizer: \(config.optimizer), lr \(config.learningRate)\(config.learningRateDecay != 1 ? ", decay \(config.learningRateDecay) per epoch" : ""), reg \(config.regularization), batch \(config.fullBatch ? "full" : String(config.batchSize))\n")
+        }
+
+        // Ctrl-C finishes the current step, then the run stops (its last checkpoint is intact).
+        signal(SIGINT) { _ in Trainer.interruptRequested = true }
         let started = Date()
         let result = try trainer.fit(train: splits.train, validation: splits.validation)
         let seconds = Date().timeIntervalSince(started)
+        signal(SIGINT, SIG_DFL)
 
-        var testAccuracy: Double?
         if splits.test.count > 0 {
-            testAccuracy = Trainer.evaluate(network, on: splits.test).accuracy
-            print(String(format: "test accuracy: %f (%d examples)", testAccuracy!, splits.test.count))
+            let testAccuracy = Trainer.evaluate(network, on: splits.test).accuracy
+            say(String(format: "test accuracy: %f (%d examples)\n", testAccuracy, splits.test.count))
         }
-        if !quiet { print(String(format: "trained %d epochs in %.1f s", result.epochsRun, seconds)) }
-
-        if let out {
-            try writeRun(to: out, spec: spec, summary: summary, preprocessor: preprocessor, trainer: trainer,
-                         result: result, testAccuracy: testAccuracy)
-            if !quiet { print("run written to \(out)") }
+        if !quiet { say(String(format: "trained %d epochs in %.1f s\n", result.epochsRun - trainer.startEpoch, seconds)) }
+        if let folder, !quiet { say("run written to \(folder)\n") }
+        switch result.stopReason {
+        case .diverged: throw ExitCode(2)
+        case .interrupted:
+            say(folder.map { "resume with: nabla train --resume \($0)\n" } ?? "no run folder (--out) was given, so the run cannot be resumed\n")
+            throw ExitCode(130)
+        default: break
         }
-        if case .diverged = result.stopReason { throw ExitCode(2) }
     }
 
-    private func modelText() throws -> String {
+    private func modelText(_ model: String) throws -> String {
         if model.hasSuffix(".json") {
             guard let text = try? String(contentsOfFile: model, encoding: .utf8) else {
                 throw DataError(file: model, "cannot read the model file")
@@ -136,40 +193,5 @@ struct TrainCommand: ParsableCommand {
             return text
         }
         return model
-    }
-
-    private func writeRun(to folder: String, spec: ModelSpec, summary: [LayerSummary], preprocessor: Preprocessor,
-                          trainer: Trainer, result: TrainingResult, testAccuracy: Double?) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        var config: [String: Any] = [
-            "data": dataOptions.data, "labelColumn": dataOptions.labelColumn, "val": dataOptions.val,
-            "test": dataOptions.test, "stratify": dataOptions.stratify, "seed": dataOptions.seed,
-            "preprocess": dataOptions.preprocess, "scale": preprocessor.scale,
-            "model": spec.source, "epochs": epochs, "batchSize": batchSize, "fullBatch": fullBatch,
-            "optimizer": optimizer, "lr": lr, "lrDecay": lrDecay, "momentum": momentum, "reg": reg,
-            "weightDecay": weightDecay, "init": `init` ?? "default",
-            "inputShape": trainer.model.description,
-        ]
-        config["result"] = [
-            "bestValidationAccuracy": result.bestValidationAccuracy ?? -1, "bestEpoch": result.bestEpoch ?? 0,
-            "epochsRun": result.epochsRun, "testAccuracy": testAccuracy ?? -1,
-            "stopReason": result.stopReason.map { "\($0)" } ?? "completed",
-        ] as [String: Any]
-        let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
-        try writeAtomically(json, to: folder + "/config.json")
-        try writeAtomically(Data(trainer.history.epochCSV.utf8), to: folder + "/history.csv")
-        try writeAtomically(Data(trainer.history.stepCSV.utf8), to: folder + "/steps.csv")
-    }
-}
-
-/// Writes `data` to a temporary file beside `path`, then renames it over `path`.
-func writeAtomically(_ data: Data, to path: String) throws {
-    let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-    do {
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-    } catch {
-        try? FileManager.default.removeItem(atPath: temporary)
-        throw DataError(file: path, "cannot be written: \(error.localizedDescription)")
     }
 }
