@@ -22,10 +22,13 @@ deps:
 build: deps
 	$(SWIFT) build $(RELEASE) --product nabla
 
+DEMO_MODEL := conv(16, 5, pad: 2), relu, maxpool(2), conv(32, 5, pad: 2), relu, maxpool(2), linear(10)
+
 demo: build
-	$(BIN)/nabla grad "(x + y) * z" --at x=-2,y=5,z=-4
+	$(BIN)/nabla train --data mnist-5k --model "$(DEMO_MODEL)" --epochs 8 --lr 0.02 --out runs/demo
 
 test: deps
+	scripts/ensure-python-deps.sh
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test $(RELEASE) -Xswiftc -enable-testing --skip-build
 
