@@ -37,12 +37,7 @@ extension Variable {
     public func gathering(rows indices: [Int]) -> Variable {
         let shape = self.shape
         return Variable(op: "gather", value: value.gathering(rows: indices), inputs: [self]) { g in
-            var out = Tensor.zeros(shape, dtype: g.dtype)
-            let row = g.count / Swift.max(indices.count, 1)
-            for (k, i) in indices.enumerated() {
-                for j in 0..<row { out[flat: i * row + j] += g[flat: k * row + j] }
-            }
-            return [out]
+            [g.scatteringRows(indices, into: shape)]
         }
     }
 

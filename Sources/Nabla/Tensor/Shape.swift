@@ -124,6 +124,27 @@ extension Tensor {
         return out
     }
 
+    /// The backward of `gathering(rows:)`: a zero tensor of `shape` with row `k` of this tensor
+    /// added at row `indices[k]` (a row picked twice receives both).
+    public func scatteringRows(_ indices: [Int], into shape: [Int]) -> Tensor {
+        precondition(rank >= 1 && self.shape[0] == indices.count && Array(self.shape.dropFirst()) == Array(shape.dropFirst()),
+                     "scatteringRows: \(indices.count) indices and rows of shape \(self.shape) do not fit \(shape)")
+        var out = Tensor.zeros(shape, dtype: dtype)
+        let row = count / Swift.max(indices.count, 1)
+        func add<T: TensorScalar>(_: T.Type) {
+            let src = pointer(T.self), dst = out.pointer(T.self)
+            for (k, i) in indices.enumerated() {
+                precondition(i >= 0 && i < shape[0], "scatteringRows: index \(i) out of range 0..<\(shape[0])")
+                for j in 0..<row { dst[i * row + j] += src[k * row + j] }
+            }
+        }
+        switch dtype {
+        case .float32: add(Float.self)
+        case .float64: add(Double.self)
+        }
+        return out
+    }
+
     /// Tensors joined along `axis`; all other dimensions must agree.
     public static func concatenate(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
         precondition(!tensors.isEmpty, "concatenate: no tensors")
