@@ -36,6 +36,8 @@ public struct TrainerOptions {
     public var trainAccuracySample = 1000
     /// Batch size for evaluation passes.
     public var evaluationBatchSize = 1000
+    /// Random flips and crops of training images (drawn from the trainer's generator).
+    public var augmentation = Augmentation()
     /// Seed of the batch order and the training-accuracy sample.
     public var seed: UInt64 = 0
     /// Print the epoch lines (and a progress bar on a terminal).
@@ -113,6 +115,9 @@ public final class Trainer {
         guard options.batchSize >= 1 else { throw TrainingError("batch size must be at least 1, got \(options.batchSize)") }
         guard train.count > 0 else { throw TrainingError("the training set is empty") }
         guard validation.count > 0 else { throw TrainingError("the validation set is empty") }
+        if !options.augmentation.isIdentity && train.exampleShape.count != 3 {
+            throw TrainingError("augmentation needs images [C, H, W]; these examples are \(train.exampleShape)")
+        }
         guard options.regularization >= 0 else { throw TrainingError("regularization strength must be ≥ 0, got \(options.regularization)") }
         try options.schedule.validate()
 
@@ -140,7 +145,9 @@ public final class Trainer {
             model.train()
             var lossSum = 0.0
             for indices in batches {
-                let loss = trainStep(train.batch(indices))
+                var batch = train.batch(indices)
+                batch.features = options.augmentation.apply(batch.features, generator: &generator)
+                let loss = trainStep(batch)
                 lossSum += loss
                 state.step += 1
                 state.stepInEpoch += 1
