@@ -18,7 +18,8 @@ extension Tensor: CustomStringConvertible {
         return "\(body) (shape \(shape), \(dtype))"
     }
 
-    static func format(_ x: Double) -> String {
+    /// A number as Nabla prints it: integers without ".0", others to 6 significant digits.
+    public static func format(_ x: Double) -> String {
         if x.isNaN { return "nan" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
         if x == x.rounded() && Swift.abs(x) < 1e15 { return String(Int64(x)) }

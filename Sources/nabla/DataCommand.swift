@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Nabla
+
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Look at data sets.",
+        subcommands: [DataInfoCommand.self]
+    )
+}
+
+struct DataInfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Print what a data set holds: format, count, shape, classes and counts per class, value range."
+    )
+
+    @Argument(help: "A shipped data set (mnist-5k), a folder of IDX or CIFAR-10 files, a CSV file or a .npy features file.")
+    var path: String = "mnist-5k"
+
+    @Option(help: "The CSV column holding the label: a name or an index.")
+    var labelColumn: String = "-1"
+
+    @Option(help: "The labels .npy file that goes with a .npy features file.")
+    var labels: String?
+
+    func run() throws {
+        do {
+            var options = try DataOptions.parse([])
+            options.data = path
+            options.labelColumn = labelColumn
+            options.labels = labels
+            let (data, isImageBytes) = try options.loadDataset()
+            print(DataInfoCommand.describe(data, name: path, format: format(), isImageBytes: isImageBytes))
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func format() -> String {
+        if Datasets.names.contains(path) { return "shipped data set" }
+        if path.hasSuffix(".csv") || path.hasSuffix(".csv.gz") { return "CSV" }
+        if path.hasSuffix(".npy") { return "NumPy .npy" }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return files.contains { $0.contains("idx3-ubyte") } ? "MNIST IDX folder" : "CIFAR-10 binary folder"
+    }
+
+    static func describe(_ data: Dataset, name: String, format: String, isImageBytes: Bool) -> String {
+        let counts = data.classCounts
+        let lo = data.count > 0 ? data.features.min().scalar : 0, hi = data.count > 0 ? data.features.max().scalar : 0
+        var lines = [
+            "\(name): \(format)",
+            "examples: \(data.count), each of shape \(data.exampleShape)\(isImageBytes ? " (image bytes)" : "")",
+            "values: \(Tensor.format(lo)) to \(Tensor.format(hi))",
+            "classes: \(data.classCount)",
+        ]
+        let width = data.classNames.map(\.count).max() ?? 0
+        for (name, count) in zip(data.classNames, counts) {
+            let share = Double(count) / Double(max(data.count, 1)) * 100
+            lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "  %6d  %5.1f%%", count, share))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
