@@ -30,7 +30,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
     public func apply(_ images: Tensor, generator: inout RandomGenerator) -> Tensor {
         if isIdentity { return images }
         precondition(images.rank == 4, "Augmentation: needs images [N, C, H, W], got shape \(images.shape)")
-        var out = Tensor(uninitializedShape: images.shape, dtype: images.dtype)
+        let out = Tensor(uninitializedShape: images.shape, dtype: images.dtype)
         let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
         let pad = cropPadding
         for i in 0..<n {

@@ -93,20 +93,21 @@ extension Tensor {
         return result
     }
 
-    /// The sum of `n` contiguous elements, split over the cores when large.
+    /// The sum of `n` contiguous elements, split in two halves (on two cores when there are) when large.
+    ///
+    /// The split does not depend on the number of cores, so the rounding, and with it every number
+    /// of a seeded run, is the same on any machine and with any number of threads.
     static func parallelSum<T: TensorScalar>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> T {
-        let parts = n >= Parallel.memoryBoundThreshold ? Parallel.workers : 1
-        if parts == 1 { return contiguousSum(p, n) }
-        let chunk = (n + parts - 1) / parts
-        var partial = [T](repeating: 0, count: parts)
-        partial.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            Parallel.forEach(parts) { k in
-                let start = Swift.min(k * chunk, n), end = Swift.min(start + chunk, n)
-                base[k] = contiguousSum(p + start, end - start)
+        guard n >= Parallel.memoryBoundThreshold else { return contiguousSum(p, n) }
+        let half = (n / 2 + 15) & ~15
+        var partial: (T, T) = (0, 0)
+        withUnsafeMutablePointer(to: &partial) { parts in
+            Parallel.forEach(2) { k in
+                let part = k == 0 ? contiguousSum(p, half) : contiguousSum(p + half, n - half)
+                if k == 0 { parts.pointee.0 = part } else { parts.pointee.1 = part }
             }
         }
-        return partial.reduce(0, +)
+        return partial.0 + partial.1
     }
 
     // MARK: Public reductions

@@ -129,7 +129,7 @@ extension Tensor {
     public func scatteringRows(_ indices: [Int], into shape: [Int]) -> Tensor {
         precondition(rank >= 1 && self.shape[0] == indices.count && Array(self.shape.dropFirst()) == Array(shape.dropFirst()),
                      "scatteringRows: \(indices.count) indices and rows of shape \(self.shape) do not fit \(shape)")
-        var out = Tensor.zeros(shape, dtype: dtype)
+        let out = Tensor.zeros(shape, dtype: dtype)
         let row = count / Swift.max(indices.count, 1)
         func add<T: TensorScalar>(_: T.Type) {
             let src = pointer(T.self), dst = out.pointer(T.self)

@@ -1,0 +1,159 @@
+import Dispatch
+import Foundation
+
+/// What to search: the space, how to draw from it, and the coarse-to-fine stages.
+public struct SearchPlan {
+    /// How trial settings are chosen.
+    public enum Strategy: Equatable {
+        /// Independent random draws (log-uniform for log ranges): the lectures' recommendation.
+        case random
+        /// Every combination of `points` values per range.
+        case grid(points: Int)
+    }
+
+    /// One stage: how many trials, of how many epochs each.
+    public struct Stage: Equatable {
+        public var epochs: Int
+        public var trials: Int
+        public init(epochs: Int, trials: Int) { self.epochs = epochs; self.trials = trials }
+    }
+
+    public var space: SearchSpace
+    public var strategy: Strategy
+    public var stages: [Stage]
+    public var seed: UInt64
+    /// How many of a stage's best trials the next stage's ranges are narrowed around.
+    public var keepBest: Int
+
+    public init(space: SearchSpace, strategy: Strategy = .random, stages: [Stage], seed: UInt64 = 0, keepBest: Int = 5) {
+        self.space = space; self.strategy = strategy; self.stages = stages; self.seed = seed; self.keepBest = keepBest
+    }
+
+    /// Parses `--stages "5:100, 20:20"` (epochs:trials, coarse to fine).
+    public static func parseStages(_ text: String) throws -> [Stage] {
+        let stages = try text.split(separator: ",").map { part -> Stage in
+            let fields = part.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.count == 2, let e = Int(fields[0]), let t = Int(fields[1]), e >= 1, t >= 1 else {
+                throw SearchError("--stages: '\(part.trimmingCharacters(in: .whitespaces))' is not EPOCHS:TRIALS with both ≥ 1 (e.g. \"5:100, 20:20\")")
+            }
+            return Stage(epochs: e, trials: t)
+        }
+        guard !stages.isEmpty else { throw SearchError("--stages is empty") }
+        return stages
+    }
+
+    /// The settings of stage `index`'s trials, given the records of the stage before (for narrowing).
+    /// Deterministic: the same plan and earlier results always give the same settings.
+    public func settings(forStage index: Int, previous: [TrialRecord]) -> (space: SearchSpace, points: [[String: Double]]) {
+        var stageSpace = space
+        if index > 0 {
+            let best = previous.filter { $0.status == "ok" && $0.validationAccuracy != nil }
+                .sorted { $0.validationAccuracy! > $1.validationAccuracy! }.prefix(keepBest)
+            stageSpace = space.narrowed(around: best.map(\.settings))
+        }
+        switch strategy {
+        case .grid(let points):
+            return (stageSpace, stageSpace.grid(points: points))
+        case .random:
+            var g = RandomGenerator(seed: seed &+ UInt64(index) &* 0x9E37_79B9)
+            return (stageSpace, (0..<stages[index].trials).map { _ in stageSpace.sample(&g) })
+        }
+    }
+}
+
+/// What a trial is asked to do.
+public struct TrialRequest {
+    public var trial: Int
+    public var stage: Int
+    public var epochs: Int
+    public var settings: [String: Double]
+}
+
+/// Runs a search: stage by stage, trials in parallel on `workers` at a time, each result appended
+/// to the results file as soon as it is known; trials already in the file are not run again.
+public final class HyperparameterSearch {
+    public let plan: SearchPlan
+    public let results: SearchResults
+    public let workers: Int
+    /// Runs one trial (for `nabla search`, a `nabla train` process) and reports how it went.
+    public let runTrial: (TrialRequest) throws -> TrialRecord
+    /// Where progress lines go.
+    public var log: (String) -> Void = { print($0); fflush(stdout) }
+
+    public init(plan: SearchPlan, results: SearchResults, workers: Int = 1,
+                runTrial: @escaping (TrialRequest) throws -> TrialRecord) {
+        self.plan = plan
+        self.results = results
+        self.workers = Swift.max(1, workers)
+        self.runTrial = runTrial
+    }
+
+    /// Runs every stage; returns all records (earlier ones included).
+    public func run() throws -> [TrialRecord] {
+        try results.repair()
+        var records = try results.load()
+        if !records.isEmpty { log("resuming: \(records.count) trials already recorded in \(results.path)") }
+        var firstTrial = 0
+        for (index, stage) in plan.stages.enumerated() {
+            let previous = records.filter { $0.stage == index - 1 }
+            let (space, points) = plan.settings(forStage: index, previous: previous)
+            log("stage \(index + 1) / \(plan.stages.count): \(points.count) trials of \(stage.epochs) epochs in \(space)")
+            let done = Set(records.filter { $0.stage == index }.map(\.trial))
+            let requests = points.enumerated().map { TrialRequest(trial: firstTrial + $0.offset, stage: index, epochs: stage.epochs, settings: $0.element) }
+                .filter { !done.contains($0.trial) }
+            records += try runParallel(requests, total: firstTrial + points.count)
+            firstTrial += points.count
+        }
+        return records
+    }
+
+    /// The shared position of the worker threads: guarded by `lock`.
+    private final class Progress: @unchecked Sendable {
+        let lock = NSLock()
+        var next = 0
+        var finished: [TrialRecord] = []
+        var failure: Error?
+    }
+
+    private func runParallel(_ requests: [TrialRequest], total: Int) throws -> [TrialRecord] {
+        let progress = Progress()
+        let group = DispatchGroup()
+        for _ in 0..<Swift.min(workers, requests.count) {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                defer { group.leave() }
+                while let request = take(progress, requests) {
+                    do {
+                        let record = try runTrial(request)
+                        try progress.lock.withLock {
+                            try results.append(record)
+                            progress.finished.append(record)
+                            report(record, total: total)
+                        }
+                    } catch {
+                        progress.lock.withLock { progress.failure = progress.failure ?? error }
+                    }
+                }
+            }
+        }
+        group.wait()
+        if let failure = progress.failure { throw failure }
+        return progress.finished.sorted { $0.trial < $1.trial }
+    }
+
+    /// The next request to run, or nil when all are taken or one has failed.
+    private func take(_ progress: Progress, _ requests: [TrialRequest]) -> TrialRequest? {
+        progress.lock.withLock {
+            guard progress.failure == nil, progress.next < requests.count else { return nil }
+            progress.next += 1
+            return requests[progress.next - 1]
+        }
+    }
+
+    private func report(_ record: TrialRecord, total: Int) {
+        let accuracy = record.validationAccuracy.map { String(format: "%f", $0) } ?? "none"
+        let settings = plan.space.parameters.compactMap { p in record.settings[p.name].map { "\(p.name) \(SearchSpace.short($0))" } }
+        log("trial \(record.trial + 1) / \(total): val_acc \(accuracy), \(settings.joined(separator: ", "))"
+            + (record.status == "ok" ? "" : " [\(record.status)\(record.message.map { ": \($0)" } ?? "")]"))
+    }
+}
