@@ -5,6 +5,6 @@ struct NablaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nabla",
         abstract: "Train neural networks, and see how they learn.",
-        subcommands: [GradCommand.self, TrainCommand.self, SummaryCommand.self, DataCommand.self]
+        subcommands: [GradCommand.self, TrainCommand.self, SummaryCommand.self, DataCommand.self, SearchCommand.self]
     )
 }

@@ -22,7 +22,8 @@ public struct SearchPlan {
     public var strategy: Strategy
     public var stages: [Stage]
     public var seed: UInt64
-    /// How many of a stage's best trials the next stage's ranges are narrowed around.
+    /// At most how many of a stage's best trials the next stage's ranges are narrowed around
+    /// (the best quarter of the finished trials, at least one).
     public var keepBest: Int
 
     public init(space: SearchSpace, strategy: Strategy = .random, stages: [Stage], seed: UInt64 = 0, keepBest: Int = 5) {
@@ -47,8 +48,9 @@ public struct SearchPlan {
     public func settings(forStage index: Int, previous: [TrialRecord]) -> (space: SearchSpace, points: [[String: Double]]) {
         var stageSpace = space
         if index > 0 {
-            let best = previous.filter { $0.status == "ok" && $0.validationAccuracy != nil }
-                .sorted { $0.validationAccuracy! > $1.validationAccuracy! }.prefix(keepBest)
+            let finished = previous.filter { $0.status == "ok" && $0.validationAccuracy != nil }
+            let best = finished.sorted { $0.validationAccuracy! > $1.validationAccuracy! }
+                .prefix(Swift.max(1, Swift.min(keepBest, finished.count / 4)))
             stageSpace = space.narrowed(around: best.map(\.settings))
         }
         switch strategy {

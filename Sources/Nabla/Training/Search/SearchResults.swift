@@ -74,7 +74,9 @@ public struct SearchResults {
 public func rankedTable(_ records: [TrialRecord], parameterOrder: [String]) -> String {
     let ranked = records.sorted { ($0.validationAccuracy ?? -1) > ($1.validationAccuracy ?? -1) }
     return ranked.enumerated().map { rank, r in
-        let settings = parameterOrder.compactMap { name in r.settings[name].map { String(format: "%@: %e", name, $0) } }
+        let settings = parameterOrder.compactMap { name in
+            r.settings[name].map { $0 == $0.rounded() && Swift.abs($0) < 1e6 ? "\(name): \(Int($0))" : String(format: "%@: %e", name, $0) }
+        }
         let accuracy = r.validationAccuracy.map { String(format: "%f", $0) } ?? "none"
         let status = r.status == "ok" ? "" : " [\(r.status)]"
         return "val_acc: \(accuracy), " + settings.joined(separator: ", ") + ", (\(rank) / \(records.count))" + status

@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import Nabla
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search hyperparameters: random or grid, coarse to fine, in parallel.",
+        discussion: """
+        Each trial is a `nabla train` run in its own folder under --out; results are appended to
+        --out/results.jsonl as trials finish, so `--resume` continues an interrupted search.
+        Searched names lr, reg, momentum, lr-decay, batch-size and weight-decay set those options;
+        any other name fills {name} in the model, e.g. --model "linear({hidden}), relu, linear(10)".
+
+        Example:
+          nabla search --space "lr=log(1e-4,1e-1), reg=log(1e-5,1e-1), hidden=choice(50,100,200)" \\
+                       --model "linear({hidden}), relu, linear(10)" --stages "2:20, 5:5" --workers 2 --out runs/search
+        """
+    )
+
+    @Option(help: "The search space: name=log(a,b) | uniform(a,b) | int(a,b) | choice(v1,v2,…), comma-separated.")
+    var space: String
+
+    @Option(help: "random or grid.")
+    var strategy: String = "random"
+
+    @Option(help: "Trials (random strategy; ignored with --stages).")
+    var trials: Int = 10
+
+    @Option(help: "Values per range for the grid strategy.")
+    var points: Int = 3
+
+    @Option(help: "Epochs per trial (ignored with --stages).")
+    var epochs: Int = 5
+
+    @Option(help: "Coarse to fine: EPOCHS:TRIALS per stage, e.g. \"5:100, 20:20\"; later stages narrow the ranges around the best results.")
+    var stages: String?
+
+    @Option(help: "Trials run at once, each a separate process.")
+    var workers: Int = 1
+
+    @Option(help: "The search folder (results.jsonl and one run folder per trial).")
+    var out: String = "runs/search"
+
+    @Flag(help: "Continue the search in --out without repeating finished trials.")
+    var resume = false
+
+    @Option(help: "Seed of the search's draws (and of every trial's training).")
+    var seed: UInt64 = 1
+
+    // Passed on to every trial's `nabla train`.
+    @Option(help: "Data set (as for nabla train).") var data: String = "mnist-5k"
+    @Option(help: "CSV label column.") var labelColumn: String = "-1"
+    @Option(help: "Preprocessing.") var preprocess: String = "none"
+    @Option(help: "Validation split.") var val: Double = 0.1
+    @Option(help: "Test split.") var test: Double = 0.1
+    @Option(help: "The model; {name} is replaced by a searched value.") var model: String = "linear(100), relu, linear(10)"
+    @Option(help: "Update rule.") var optimizer: String = "momentum"
+    @Option(help: "Learning rate when not searched.") var lr: Double = 0.05
+    @Option(help: "Regularization when not searched.") var reg: Double = 0
+    @Option(help: "Batch size when not searched.") var batchSize: Int = 100
+    @Option(help: "Weight initialization.") var `init`: String?
+
+    /// Searched names that map onto `nabla train` options.
+    static let trainOptions = ["lr": "--lr", "reg": "--reg", "momentum": "--momentum", "lr-decay": "--lr-decay",
+                               "batch-size": "--batch-size", "weight-decay": "--weight-decay"]
+
+    func run() throws {
+        do {
+            try search()
+        } catch {
+            fflush(stdout)
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func search() throws {
+        let space = try SearchSpace.parse(self.space)
+        for (name, _) in space.parameters where SearchCommand.trainOptions[name] == nil && !model.contains("{\(name)}") {
+            throw SearchError("\(name) is neither a training option (\(SearchCommand.trainOptions.keys.sorted().joined(separator: ", "))) nor used as {\(name)} in --model")
+        }
+        guard let strategy = strategyNamed(self.strategy) else {
+            throw SearchError("unknown --strategy '\(self.strategy)'; use random or grid")
+        }
+        guard workers >= 1 else { throw SearchError("--workers must be at least 1") }
+        let stageList = try stages.map(SearchPlan.parseStages) ?? [.init(epochs: epochs, trials: trials)]
+        let plan = SearchPlan(space: space, strategy: strategy, stages: stageList, seed: seed)
+
+        let results = SearchResults(path: out + "/results.jsonl")
+        if FileManager.default.fileExists(atPath: results.path) && !resume {
+            throw SearchError("\(out) already holds a search; add --resume to continue it, or choose another --out")
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let blasThreads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+
+        let search = HyperparameterSearch(plan: plan, results: results, workers: workers) { request in
+            try runTrial(request, executable: executable, blasThreads: blasThreads)
+        }
+        let records = try search.run()
+        let order = space.parameters.map(\.name)
+        print("\nresults, best first:")
+        print(rankedTable(records, parameterOrder: order))
+        guard let best = records.filter({ $0.validationAccuracy != nil }).max(by: { $0.validationAccuracy! < $1.validationAccuracy! }) else {
+            print("no trial finished an epoch")
+            return
+        }
+        for warning in edgeWarnings(best: best, space: space) { print(warning) }
+        print("\nbest settings (val_acc \(String(format: "%f", best.validationAccuracy!))):")
+        print("nabla train " + trainArguments(settings: best.settings, epochs: plan.stages.last!.epochs).map(quoted).joined(separator: " "))
+    }
+
+    private func strategyNamed(_ name: String) -> SearchPlan.Strategy? {
+        switch name {
+        case "random": return .random
+        case "grid": return .grid(points: points)
+        default: return nil
+        }
+    }
+
+    /// The `nabla train` arguments of a trial.
+    func trainArguments(settings: [String: Double], epochs: Int) -> [String] {
+        var model = self.model
+        var values: [String: String] = ["--lr": "\(lr)", "--reg": "\(reg)", "--batch-size": "\(batchSize)"]
+        for (name, value) in settings {
+            let text = value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : "\(value)"
+            if let flag = SearchCommand.trainOptions[name] { values[flag] = text } else { model = model.replacingOccurrences(of: "{\(name)}", with: text) }
+        }
+        // `--flag=value`, so that negative numbers are not taken for options.
+        var args = ["--data=\(data)", "--label-column=\(labelColumn)", "--preprocess=\(preprocess)", "--val=\(val)", "--test=\(test)",
+                    "--seed=\(seed)", "--model=\(model)", "--optimizer=\(optimizer)", "--epochs=\(epochs)"]
+        for (flag, value) in values.sorted(by: { $0.key < $1.key }) { args.append("\(flag)=\(value)") }
+        if let initializer = `init` { args.append("--init=\(initializer)") }
+        return args
+    }
+
+    private func runTrial(_ request: TrialRequest, executable: String, blasThreads: Int) throws -> TrialRecord {
+        let folder = out + String(format: "/trial-%04d", request.trial)
+        try? FileManager.default.removeItem(atPath: folder)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["train"] + trainArguments(settings: request.settings, epochs: request.epochs) + ["--out", folder, "--quiet"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = String(blasThreads)
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        let started = Date()
+        try process.run()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(started)
+
+        let history = (try? String(contentsOfFile: folder + "/history.csv", encoding: .utf8)) ?? ""
+        let rows = history.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let accuracies = rows.compactMap { $0.count > 3 ? Double($0[3]) : nil }
+        let status: String, message: String?
+        switch process.terminationStatus {
+        case 0: (status, message) = ("ok", nil)
+        case 2: (status, message) = ("diverged", "loss exploded: learning rate too high")
+        default:
+            status = "failed"
+            message = String(decoding: stderr, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "exit code \(process.terminationStatus)"
+        }
+        return TrialRecord(trial: request.trial, stage: request.stage, settings: request.settings,
+                           validationAccuracy: accuracies.max(), epochsRun: rows.count, seconds: seconds, status: status, message: message)
+    }
+}
+
+private func quoted(_ s: String) -> String {
+    guard let eq = s.firstIndex(of: "="), s.contains(where: { " (),{}\"'".contains($0) }) else { return s }
+    return String(s[...eq]) + "\"" + s[s.index(after: eq)...] + "\""
+}
