@@ -1,5 +1,5 @@
 # Nabla: `make demo` trains on the shipped MNIST digits; `make test` runs the tests.
-# Both install what is missing first (OpenBLAS and zlib through apt-get) and build in release mode.
+# Both install what is missing first (OpenBLAS, zlib and libcrypto through apt-get) and build in release mode.
 
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -13,9 +13,9 @@ BIN := .build/release
 .PHONY: demo test bench deps build clean
 
 deps:
-	@if ! [ -e /usr/include/cblas.h ] && ! ls /usr/include/*/cblas.h >/dev/null 2>&1 || ! dpkg -s libopenblas-dev >/dev/null 2>&1 || ! dpkg -s zlib1g-dev >/dev/null 2>&1; then \
-		echo "Installing OpenBLAS and zlib (apt-get)..."; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libopenblas-dev zlib1g-dev; \
+	@if ! [ -e /usr/include/cblas.h ] && ! ls /usr/include/*/cblas.h >/dev/null 2>&1 || ! dpkg -s libopenblas-dev >/dev/null 2>&1 || ! dpkg -s zlib1g-dev >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1; then \
+		echo "Installing OpenBLAS, zlib and OpenSSL's libcrypto (apt-get)..."; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libopenblas-dev zlib1g-dev libssl-dev; \
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "Swift is not installed: see https://www.swift.org/install/linux/"; exit 1; }
 

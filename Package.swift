@@ -16,9 +16,11 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         // zlib (Debian: zlib1g-dev), for gzip-compressed data files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // OpenSSL's libcrypto (Debian: libssl-dev), for MD5 checksums of downloads.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "Nabla",
-            dependencies: ["CBLAS", "CZlib", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["CBLAS", "CZlib", "COpenSSL", .product(name: "Numerics", package: "swift-numerics")],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/mnist_5k.csv.gz")]
         ),
