@@ -6,7 +6,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Look at data sets.",
-        subcommands: [DataInfoCommand.self]
+        subcommands: [DataInfoCommand.self, DataDownloadCommand.self]
     )
 }
 
