@@ -5,6 +5,9 @@ struct NablaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nabla",
         abstract: "Train neural networks, and see how they learn.",
-        subcommands: [GradCommand.self, TrainCommand.self, SummaryCommand.self, DataCommand.self, SearchCommand.self]
+        subcommands: [GradCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, CrossValCommand.self,
+                      SummaryCommand.self, SanityCommand.self, GradcheckCommand.self,
+                      ActivationsCommand.self, PlotCommand.self, FiltersCommand.self,
+                      DataCommand.self, SearchCommand.self]
     )
 }

@@ -1,0 +1,120 @@
+import Foundation
+
+/// A run's record as `nabla train` leaves it in its folder: the loss of every step (`steps.csv`)
+/// and the metrics of every epoch (`history.csv`: epoch, loss, train_acc, val_acc, val_loss, lr).
+public struct RunRecord: Equatable {
+    /// The loss of each iteration.
+    public var stepLosses: [Double]
+    /// Each epoch's metrics by column name.
+    public var epochs: [[String: Double]]
+
+    /// A record from its parts.
+    public init(stepLosses: [Double], epochs: [[String: Double]]) {
+        self.stepLosses = stepLosses
+        self.epochs = epochs
+    }
+
+    /// Reads `history.csv` and `steps.csv` from a run folder.
+    /// - Throws: `TrainingError` naming the missing file.
+    public static func read(_ folder: String) throws -> RunRecord {
+        func load(_ name: String) throws -> [[String: Double]] {
+            let path = folder + "/" + name
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw TrainingError("\(path) is missing: is \(folder) a run folder written by nabla train --out? (the history is written after each epoch)")
+            }
+            return parseCSV(text)
+        }
+        let epochs = try load("history.csv")
+        let steps = try load("steps.csv")
+        return RunRecord(stepLosses: steps.map { $0["loss"] ?? .nan }, epochs: epochs)
+    }
+
+    /// Rows of a CSV file with a header line, as numbers by column name (empty cells left out;
+    /// `nan` and `inf` read as such).
+    public static func parseCSV(_ text: String) -> [[String: Double]] {
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else { return [] }
+        return lines.dropFirst().map { line in
+            var row: [String: Double] = [:]
+            for (name, cell) in zip(header, line.split(separator: ",", omittingEmptySubsequences: false)) {
+                if let value = Double(cell.trimmingCharacters(in: .whitespaces)) { row[name] = value }
+            }
+            return row
+        }
+    }
+
+    /// One metric per epoch (NaN where an epoch lacks it).
+    public func metric(_ name: String) -> [Double] { epochs.map { $0[name] ?? .nan } }
+
+    /// The epoch numbers.
+    public var epochNumbers: [Double] { epochs.enumerated().map { $0.element["epoch"] ?? Double($0.offset + 1) } }
+}
+
+/// The pictures of a run: the loss per iteration (raw and smoothed), the training and validation
+/// accuracy per epoch, and the learning rate per epoch.
+public enum RunPlots {
+    /// A trailing moving average over `window` values, skipping non-finite ones; NaN where the value
+    /// itself is not finite (so that a diverged run's curve ends where its loss does).
+    public static func smoothed(_ values: [Double], window: Int) -> [Double] {
+        let window = max(1, window)
+        var result: [Double] = [], sum = 0.0, count = 0
+        for (i, v) in values.enumerated() {
+            if v.isFinite { sum += v; count += 1 }
+            if i >= window, values[i - window].isFinite { sum -= values[i - window]; count -= 1 }
+            result.append(count > 0 && v.isFinite ? sum / Double(count) : .nan)
+        }
+        return result
+    }
+
+    /// The smoothing window for `count` steps: a twentieth of them, between 1 and 100.
+    public static func smoothingWindow(_ count: Int) -> Int { max(1, min(100, count / 20)) }
+
+    /// The loss of every iteration, light, and its moving average, dark; the validation loss at the
+    /// end of each epoch when the run has it. A log scale when the loss spans more than two decades.
+    public static func lossChart(_ record: RunRecord) -> LineChart {
+        let losses = record.stepLosses, window = smoothingWindow(losses.count)
+        var series = [Series("loss per iteration", y: losses, color: Color.palette[0].lightened, lineWidth: 1),
+                      Series("moving average (\(window))", y: smoothed(losses, window: window), color: Color.palette[0], lineWidth: 2.5)]
+        let validation = record.metric("val_loss")
+        if !record.epochs.isEmpty, validation.contains(where: \.isFinite) {
+            let perEpoch = Double(losses.count) / Double(record.epochs.count)
+            series.append(Series("validation loss", x: record.epochNumbers.map { $0 * perEpoch }, y: validation,
+                                 color: Color.palette[1], lineWidth: 2, markers: true))
+        }
+        let positive = losses.filter { $0.isFinite && $0 > 0 }
+        let logScale = (positive.max() ?? 1) / max(positive.min() ?? 1, 1e-300) > 100
+        return LineChart(title: "loss" + (logScale ? " (log scale)" : ""), xLabel: "iteration", yLabel: "loss",
+                         series: series, logScaleY: logScale)
+    }
+
+    /// Training and validation accuracy per epoch; the title gives the last epoch's gap.
+    public static func accuracyChart(_ record: RunRecord) -> LineChart {
+        let train = record.metric("train_acc"), validation = record.metric("val_acc")
+        var title = "accuracy"
+        if let t = train.last, let v = validation.last, t.isFinite, v.isFinite {
+            title += String(format: " (train - val gap %.3f)", t - v)
+        }
+        return LineChart(title: title, xLabel: "epoch", yLabel: "accuracy",
+                         series: [Series("train", x: record.epochNumbers, y: train, color: Color.palette[0], markers: true),
+                                  Series("validation", x: record.epochNumbers, y: validation, color: Color.palette[1], markers: true)],
+                         integerX: true)
+    }
+
+    /// The learning rate per epoch (log scale when it changes more than tenfold).
+    public static func learningRateChart(_ record: RunRecord) -> LineChart {
+        let lr = record.metric("lr")
+        let positive = lr.filter { $0.isFinite && $0 > 0 }
+        let logScale = (positive.max() ?? 1) / max(positive.min() ?? 1, 1e-300) > 10
+        return LineChart(title: "learning rate" + (logScale ? " (log scale)" : ""), xLabel: "epoch", yLabel: "learning rate",
+                         series: [Series("", x: record.epochNumbers, y: lr, color: Color.palette[2], markers: true)],
+                         logScaleY: logScale, integerX: true, includeZeroY: !logScale)
+    }
+
+    /// Writes `loss`, `accuracy` and `lr` as SVG and PNG into `folder`; returns the paths written.
+    @discardableResult
+    public static func write(_ record: RunRecord, to folder: String) throws -> [String] {
+        try lossChart(record).write(to: folder + "/loss")
+            + accuracyChart(record).write(to: folder + "/accuracy")
+            + learningRateChart(record).write(to: folder + "/lr")
+    }
+}

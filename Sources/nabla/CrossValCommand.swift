@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Nabla
+
+/// `nabla crossval`: k-fold cross-validation of a training recipe (the options of `train`).
+struct CrossValCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crossval",
+        abstract: "Cross-validate a training recipe: one model per fold, then mean ± std of the folds' best validation accuracy.",
+        discussion: """
+        The test split (--test) is held out first, as train holds it out; the rest is cut into \
+        --folds folds (stratified with --stratify, seeded by --seed). Each fold trains a fresh \
+        model on the other folds and validates on itself; --val is not used. Preprocessing is \
+        fitted on each fold's training part. The std is the sample standard deviation (k - 1).
+
+        With --out DIR: DIR/crossval.json (the options and every fold's result), DIR/folds.csv, \
+        and each fold's best weights and history in DIR/fold-K/.
+
+        Example:
+          nabla crossval --folds 5 --data mnist-5k --model "linear(100), relu, linear(10)" --epochs 5
+        """
+    )
+
+    @OptionGroup var training: TrainingOptionsGroup
+
+    @Option(help: "The number of folds k (at least 2).")
+    var folds: Int = 5
+
+    @Option(help: "A folder for the results and each fold's best weights and history.")
+    var out: String?
+
+    @Flag(help: "Print only each fold's result and the summary.")
+    var quiet = false
+
+    func run() throws {
+        try reportingErrors(crossValidate)
+    }
+
+    private func crossValidate() throws {
+        var config = training.makeConfig()
+        try config.validate()
+        guard folds >= 2 else { throw CommandError("--folds must be at least 2, got \(folds)") }
+        let initializer = try parseInitializer(config.initializer)
+        let spec = try config.modelSpec()
+
+        let (dataset, isImageBytes) = try config.dataOptions.loadDataset()
+        guard config.test >= 0 else { throw CommandError("--test must not be negative") }
+        let testCount = Splits.size(config.test, of: dataset.count)
+        guard testCount < dataset.count else {
+            throw CommandError("--test \(config.test) leaves no examples for cross-validation out of \(dataset.count)")
+        }
+        let data = dataset.split(validation: 0, test: config.test, stratified: config.stratify, seed: config.seed).train
+        guard folds <= data.count / 2 else {
+            throw CommandError("--folds \(folds) is too many for \(data.count) examples (each fold's validation part needs at least 2)")
+        }
+        let (method, scale) = try config.preprocessing(isImageBytes: isImageBytes, exampleShape: data.exampleShape)
+        config.inputShape = data.exampleShape
+        config.classNames = data.classNames
+
+        if !quiet {
+            say("data: \(config.data): \(data.count) examples in \(folds) folds\(config.stratify ? " (stratified)" : ""), \(testCount) held out for testing; examples \(data.exampleShape), \(data.classCount) classes\n")
+            say("model: \(spec.source)\n")
+            say("optimizer: \(config.optimizer), lr \(config.learningRate)\(config.learningRateDecay != 1 ? ", decay \(config.learningRateDecay) per epoch" : ""), reg \(config.regularization), batch \(config.fullBatch ? "full" : String(config.batchSize)), \(config.epochs) epochs\n")
+        }
+        if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+
+        signal(SIGINT) { _ in Trainer.interruptRequested = true }
+        defer { signal(SIGINT, SIG_DFL) }
+        let result = try CrossValidation.run(
+            data, folds: folds, stratified: config.stratify, seed: config.seed, preprocessing: method, scale: scale,
+            options: config.trainerOptions(verbose: !quiet),
+            makeModel: { _ in
+                var generator = RandomGenerator(seed: config.seed)
+                return try spec.build(inputShape: data.exampleShape, classCount: data.classCount,
+                                      initializer: initializer, generator: &generator).model
+            },
+            makeOptimizer: { try config.buildOptimizer(for: $0) },
+            makeCallbacks: { _ in config.makeCallbacks() },
+            foldWillBegin: { fold, trainer in
+                if !quiet { say("\nfold \(fold) / \(folds)\n") }
+                trainer.reporter = ProgressReporter(write: say)
+            },
+            foldDidEnd: { result, trainer in
+                var line = "fold \(result.fold) / \(folds): best validation accuracy \(Trainer.format(result.bestValidationAccuracy))"
+                if let epoch = result.bestEpoch { line += " (epoch \(epoch))" }
+                line += ", \(result.trainCount) train, \(result.validationCount) validation"
+                if let stopped = result.stopped { line += "; stopped: \(stopped)" }
+                say(line + "\n")
+                if let out {
+                    let folder = out + "/fold-\(result.fold)"
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    try trainer.model.save(to: folder + "/best.safetensors", metadata: ["model": spec.source, "fold": String(result.fold)])
+                    try AtomicFile.write(Data(trainer.history.epochCSV.utf8), to: folder + "/history.csv")
+                }
+            })
+
+        say("cross-validation accuracy: \(result.summary) (mean ± std over \(result.folds.count) folds)\n")
+        if let out {
+            try writeResults(result, config: config, to: out)
+            say("results written to \(out)\n")
+        }
+        if Trainer.interruptRequested {
+            say("interrupted after \(result.folds.count) of \(folds) folds\n")
+            throw ExitCode(130)
+        }
+        if result.folds.contains(where: \.diverged) { throw ExitCode(2) }
+    }
+
+    private func writeResults(_ result: CrossValidationResult, config: RunConfig, to folder: String) throws {
+        struct Document: Encodable {
+            var folds: Int
+            var config: RunConfig
+            var meanAccuracy: Double
+            var standardDeviation: Double
+            var results: [FoldResult]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let document = Document(folds: folds, config: config, meanAccuracy: result.meanAccuracy,
+                                standardDeviation: result.standardDeviation, results: result.folds)
+        try AtomicFile.write(encoder.encode(document), to: folder + "/crossval.json")
+        var csv = "fold,train,validation,best_val_acc,best_epoch,epochs\n"
+        for f in result.folds {
+            csv += "\(f.fold),\(f.trainCount),\(f.validationCount),\(f.bestValidationAccuracy),\(f.bestEpoch.map(String.init) ?? ""),\(f.epochsRun)\n"
+        }
+        try AtomicFile.write(Data(csv.utf8), to: folder + "/folds.csv")
+    }
+}
+
+/// Writes to standard output at once (lines appear as they happen, even through a pipe).
+private func say(_ text: String) { ProgressReporter.standardOutput(text) }

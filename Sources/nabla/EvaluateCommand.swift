@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Nabla
+
+/// `nabla evaluate`: a trained run's accuracy, per-class precision and recall, and confusion matrix
+/// on its own test split (rebuilt from the run's data options and seed) or on another data set;
+/// several runs are also evaluated as an ensemble that averages their probabilities.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Report a trained run's accuracy, per-class precision and recall, and confusion matrix.",
+        discussion: """
+        The run's test split is rebuilt from the data options and seed saved in its config.json, \
+        and the preprocessing fitted on its training split is applied (not refitted). With --data, \
+        all of another data set is evaluated instead.
+
+        Several runs are evaluated one by one and as an ensemble that averages their predicted \
+        probabilities; they must share the input shape and the classes. The evaluation data \
+        comes from the first run.
+
+        Examples:
+          nabla evaluate runs/mnist
+          nabla evaluate runs/mnist --data mnist-test/
+          nabla evaluate runs/a runs/b runs/c
+        """
+    )
+
+    @Argument(help: "Run folders (made by nabla train --out DIR); several form an ensemble.")
+    var runs: [String]
+
+    @Option(help: "Evaluate on all of this data set instead of the run's test split: a shipped name, an IDX or CIFAR-10 folder, a CSV file or a .npy file (with --labels).")
+    var data: String?
+
+    @Option(help: "The labels .npy file that goes with a .npy --data file.")
+    var labels: String?
+
+    @Option(parsing: .unconditional, help: "The CSV label column of --data (name or index; negative counts from the end).")
+    var labelColumn: String = "-1"
+
+    @Option(help: "The weights file in each run folder.")
+    var weights: String = "best.safetensors"
+
+    @Option(help: "Examples per forward pass.")
+    var batchSize: Int = 1000
+
+    func run() throws {
+        try reportingErrors(evaluate)
+    }
+
+    private func evaluate() throws {
+        guard batchSize >= 1 else { throw CommandError("--batch-size must be at least 1, got \(batchSize)") }
+        let members = try runs.map { try TrainedRun.load($0, weights: weights) }
+        let first = members[0]
+        for member in members.dropFirst() {
+            guard member.inputCount == first.inputCount else {
+                throw CommandError("\(member.folder) cannot join an ensemble with \(first.folder): its examples are \(member.config.inputShape), not \(first.config.inputShape)")
+            }
+            guard member.config.classNames == first.config.classNames else {
+                throw CommandError("\(member.folder) cannot join an ensemble with \(first.folder): its classes are \(member.config.classNames.joined(separator: ", ")), not \(first.config.classNames.joined(separator: ", "))")
+            }
+        }
+        let (dataset, source) = try evaluationData(first)
+        if data == nil {
+            for member in members.dropFirst() where !sameSplit(member.config, first.config) {
+                FileHandle.standardError.write(Data("warning: \(member.folder) split its data differently from \(first.folder) (data, split sizes or seed differ): some of its training examples may lie in \(first.folder)'s test split, which flatters the results\n".utf8))
+            }
+        }
+        print("data: \(source) (\(dataset.count) examples)")
+        let classNames = first.config.classNames
+        if members.count == 1 {
+            let p = try first.probabilities(dataset.features, file: source, batchSize: batchSize)
+            print("run: \(first.folder) (\(first.config.model); \(weights))\n")
+            print(ClassificationReport(probabilities: p, labels: dataset.labels, classNames: classNames))
+            return
+        }
+        var all: [Tensor] = []
+        for member in members {
+            let p = try member.probabilities(dataset.features, file: source, batchSize: batchSize)
+            let report = ClassificationReport(probabilities: p, labels: dataset.labels, classNames: classNames)
+            print("\(member.folder): accuracy \(String(format: "%.4f", report.accuracy)) (\(report.correct) of \(report.count))")
+            all.append(p)
+        }
+        print("\nensemble of \(members.count) runs (mean of their probabilities):")
+        print(ClassificationReport(probabilities: ensembleProbabilities(all), labels: dataset.labels, classNames: classNames))
+    }
+
+    /// The raw examples to evaluate on, and how to name them: the run's test split, or `--data`.
+    private func evaluationData(_ run: TrainedRun) throws -> (Dataset, String) {
+        let config = run.config
+        if let data {
+            var options = try DataOptions.parse([])
+            options.data = data; options.labels = labels; options.labelColumn = labelColumn
+            var (dataset, _) = try options.loadDataset()
+            guard dataset.count > 0 else { throw CommandError("\(data): no examples") }
+            if let i = dataset.labels.firstIndex(where: { $0 >= config.classNames.count }) {
+                throw CommandError("\(data): example \(i) has label \(dataset.labels[i]), but \(run.folder) knows only \(config.classNames.count) classes (0–\(config.classNames.count - 1))")
+            }
+            dataset.classNames = config.classNames
+            return (dataset, data)
+        }
+        let (dataset, _) = try config.dataOptions.loadDataset()
+        guard config.test > 0 else {
+            throw CommandError("\(run.folder) has no test split (it was trained with --test 0); evaluate it on another data set with --data")
+        }
+        guard dataset.exampleShape == config.inputShape, dataset.classNames == config.classNames else {
+            throw CommandError("\(config.data) has changed since \(run.folder) was trained: its examples are \(dataset.exampleShape) in \(dataset.classCount) classes, the run's \(config.inputShape) in \(config.classNames.count)")
+        }
+        let validationCount = Splits.size(config.validation, of: dataset.count), testCount = Splits.size(config.test, of: dataset.count)
+        guard validationCount + testCount < dataset.count else {
+            throw CommandError("\(config.data) has changed since \(run.folder) was trained: \(dataset.count) examples are too few for its splits")
+        }
+        let splits = dataset.split(validation: config.validation, test: config.test, stratified: config.stratify, seed: config.seed)
+        return (splits.test, "test split of \(config.data)")
+    }
+
+    /// Whether two runs cut the same data into the same splits.
+    private func sameSplit(_ a: RunConfig, _ b: RunConfig) -> Bool {
+        a.data == b.data && a.labels == b.labels && a.labelColumn == b.labelColumn && a.validation == b.validation
+            && a.test == b.test && a.stratify == b.stratify && a.seed == b.seed
+    }
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import Nabla
+
+/// `nabla predict`: the class and probabilities a trained run gives each input row of some files.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Classify the examples in files with a trained run.",
+        discussion: """
+        Inputs: MNIST IDX images files (…-images-idx3-ubyte, raw or .gz), CSV files (.csv, .csv.gz; \
+        every column is a feature unless --label-column names one to ignore; a header line is \
+        skipped) and .npy arrays ([N, …], or one example). Values are raw, as in the training data \
+        (pixel bytes 0–255 for image runs): the run's own preprocessing is applied. Each example \
+        must hold as many values as the run's examples; it takes their shape.
+
+        Output: one line per example, FILE[row]: class NAME (p=0.97), with the next most probable \
+        classes when --top is above 1 (FILE[row]: class 7 (p=0.97), then 9 (p=0.02), 4 (p<0.01)); \
+        --json prints one JSON document with every probability.
+
+        Example:
+          nabla predict runs/mnist digits.csv t10k-images-idx3-ubyte.gz --top 3
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The run folder (made by nabla train --out DIR).", valueName: "run"))
+    var folder: String
+
+    @Argument(help: "Input files: IDX images, CSV or .npy.")
+    var files: [String]
+
+    @Option(parsing: .unconditional, help: "A CSV column to ignore, e.g. the label: a name (with a header line) or an index (negative counts from the end).")
+    var labelColumn: String?
+
+    @Option(help: "Show the K most probable classes.")
+    var top: Int = 1
+
+    @Flag(help: "Print JSON: the classes and, per example, the file, row, class, probability, top K and all probabilities.")
+    var json = false
+
+    @Option(help: "The weights file in the run folder.")
+    var weights: String = "best.safetensors"
+
+    @Option(help: "Examples per forward pass.")
+    var batchSize: Int = 1000
+
+    func run() throws {
+        try reportingErrors(predict)
+    }
+
+    private func predict() throws {
+        guard batchSize >= 1 else { throw CommandError("--batch-size must be at least 1, got \(batchSize)") }
+        let trained = try TrainedRun.load(folder, weights: weights)
+        let classNames = trained.config.classNames
+        guard top >= 1 && top <= classNames.count else {
+            throw CommandError("--top must be between 1 and \(classNames.count) (the run's classes), got \(top)")
+        }
+        // Read and check every file before printing anything.
+        let inputs = try files.map { file in (file, try trained.prepare(try readInputs(file, exampleShape: trained.config.inputShape), file: file)) }
+        var predictions: [Prediction] = []
+        for (file, features) in inputs {
+            let p = predictProbabilities(trained.model, features, batchSize: batchSize)
+            let rows = features.shape[0], c = classNames.count
+            let values = p.floats
+            for row in 0..<rows {
+                let probabilities = Array(values[(row * c)..<((row + 1) * c)])
+                let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || probabilities[$0] == probabilities[$1] && $0 < $1 }
+                let best = ranked.prefix(top).map { ClassProbability(class: classNames[$0], probability: shortest(probabilities[$0])) }
+                predictions.append(Prediction(file: file, row: row, class: best[0].class, probability: best[0].probability,
+                                              top: best, probabilities: probabilities.map(shortest)))
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let document = PredictionDocument(run: folder, weights: weights, classes: classNames, predictions: predictions)
+            print(String(decoding: try encoder.encode(document), as: UTF8.self))
+            return
+        }
+        for prediction in predictions {
+            let format = { (entry: ClassProbability) in
+                "\(entry.class) (p\(entry.probability < 0.005 ? "<0.01" : String(format: "=%.2f", entry.probability)))"
+            }
+            var line = "\(prediction.file)[\(prediction.row)]: class \(format(prediction.top[0]))"
+            if prediction.top.count > 1 { line += ", then " + prediction.top.dropFirst().map(format).joined(separator: ", ") }
+            print(line)
+        }
+    }
+
+    /// The raw examples `[N, …]` in `file`, by its kind: IDX images (by their magic number), CSV or
+    /// `.npy`. A `.npy` array holding exactly one example of `exampleShape` is taken as `[1, …]`.
+    private func readInputs(_ file: String, exampleShape: [Int]) throws -> Tensor {
+        let lower = file.lowercased()
+        if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") {
+            if let labelColumn {
+                let column: CSVReader.LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
+                return try CSVReader.load(file, labelColumn: column).features
+            }
+            return try readCSVFeatures(file)
+        }
+        let bytes = try Gzip.readFile(file)
+        if lower.hasSuffix(".npy") || lower.hasSuffix(".npy.gz") || bytes.starts(with: [0x93] + Array("NUMPY".utf8)) {
+            let array = try NPY.parse(bytes, file: file)
+            // [N, …] unless that does not fit and the whole array is one example ([28, 28], [784]).
+            let exampleCount = exampleShape.reduce(1, *)
+            if array.shape.isEmpty || array.shape.dropFirst().reduce(1, *) != exampleCount && array.count == exampleCount {
+                return array.tensor().reshaped([1] + array.shape)
+            }
+            return array.tensor()
+        }
+        if bytes.starts(with: [0, 0, 8, 3]) || lower.contains("idx3-ubyte") { return try IDX.parseImages(bytes, file: file) }
+        if bytes.starts(with: [0, 0, 8, 1]) {
+            throw DataError(file: file, "an IDX labels file; give the images file (…-images-idx3-ubyte) to predict")
+        }
+        throw DataError(file: file, "unrecognized input: expected an IDX images file (…-images-idx3-ubyte[.gz]), a .csv/.csv.gz file or a .npy file")
+    }
+
+    /// A float as the shortest decimal that reads back as it (0.97, not 0.9700000286102295).
+    private func shortest(_ x: Float) -> Double { Double(x.description) ?? Double(x) }
+}
+
+/// A CSV file's rows as features `[N, columns]`: every field a number; a first line with a field
+/// that is not a number is a header and skipped; blank lines are skipped.
+/// - Throws: `DataError` naming the file, line and column of a field that is not a number, or of
+///   a line with another number of fields than the first.
+func readCSVFeatures(_ file: String) throws -> Tensor {
+    let bytes = try Gzip.readFile(file)
+    var values: [Float] = []
+    var width: Int? = nil, rows = 0
+    for (index, lineBytes) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+        let line = String(decoding: lineBytes.last == 0x0D ? lineBytes.dropLast() : lineBytes, as: UTF8.self)
+        guard !line.allSatisfy({ $0 == " " || $0 == "\t" }) else { continue }
+        let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let numbers = fields.map { Double($0).flatMap { $0.isFinite ? Float($0) : nil } }
+        if width == nil {
+            width = fields.count
+            if numbers.contains(where: { $0 == nil }) { continue }  // the header line
+        }
+        guard fields.count == width else {
+            throw DataError(file: file, location: "line \(index + 1)", "\(fields.count) fields, expected \(width!) like the first line")
+        }
+        if let column = numbers.firstIndex(where: { $0 == nil }) {
+            throw DataError(file: file, location: "line \(index + 1)",
+                            fields[column].isEmpty ? "missing value in column \(column + 1)" : "'\(fields[column])' in column \(column + 1) is not a number")
+        }
+        values += numbers.map { $0! }
+        rows += 1
+    }
+    guard let width, rows > 0 else { throw DataError(file: file, "no data rows") }
+    return Tensor(values, shape: [rows, width])
+}
+
+/// One class and its probability.
+struct ClassProbability: Encodable {
+    var `class`: String
+    var probability: Double
+}
+
+/// One example's prediction.
+struct Prediction: Encodable {
+    var file: String
+    var row: Int
+    var `class`: String
+    var probability: Double
+    var top: [ClassProbability]
+    /// In class order.
+    var probabilities: [Double]
+}
+
+/// `nabla predict --json`'s output.
+struct PredictionDocument: Encodable {
+    var run: String
+    var weights: String
+    var classes: [String]
+    var predictions: [Prediction]
+}
