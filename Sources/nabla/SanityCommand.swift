@@ -52,18 +52,7 @@ struct SanityCommand: ParsableCommand {
     var reg: Double = 1e3
 
     func run() throws {
-        do {
-            try check()
-        } catch let error as ValidationError {
-            throw error
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            // Errors from files, specs and options: one line, no usage dump.
-            fflush(stdout)
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        try reportingErrors(check)
     }
 
     private func check() throws {

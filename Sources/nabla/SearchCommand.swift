@@ -66,13 +66,8 @@ struct SearchCommand: ParsableCommand {
                                "batch-size": "--batch-size", "weight-decay": "--weight-decay"]
 
     func run() throws {
-        do {
-            try search()
-        } catch {
-            fflush(stdout)
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        // search() throws neither validation errors nor exit codes, so every error is one line.
+        try reportingErrors(search)
     }
 
     private func search() throws {

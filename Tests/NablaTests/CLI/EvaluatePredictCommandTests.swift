@@ -37,21 +37,7 @@ import Testing
 
     static func nabla(_ arguments: String...) throws -> Run { try nabla(arguments) }
 
-    static func nabla(_ arguments: [String]) throws -> Run {
-        let executable = try #require(GradCommandTests.nablaExecutable(), "the nabla executable was not found next to the tests")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    static func nabla(_ arguments: [String]) throws -> Run { try GradCommandTests.run(arguments) }
 
     /// `count` MNIST-5k digits of different classes (500 apart) as raw pixel values (0–255), `[count, 1, 28, 28]`.
     static func digits(_ count: Int) throws -> Dataset {

@@ -35,7 +35,9 @@ import Testing
         }
     }
 
-    func nabla(_ arguments: String...) throws -> Run {
+    /// Runs the built `nabla` with `arguments` and collects its output and exit code; the CLI
+    /// tests of every subcommand use it.
+    static func run(_ arguments: [String]) throws -> Run {
         let executable = try #require(Self.nablaExecutable(), "the nabla executable was not found next to the tests")
         let process = Process()
         process.executableURL = executable
@@ -52,6 +54,8 @@ import Testing
                    stdout: String(decoding: stdout, as: UTF8.self),
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
+
+    func nabla(_ arguments: String...) throws -> Run { try Self.run(arguments) }
 
     @Test func printsValueAndPartials() throws {
         let run = try nabla("grad", "(x + y) * z", "--at", "x=-2,y=5,z=-4")

@@ -4,23 +4,7 @@ import Testing
 /// `nabla sanity` run as a subprocess: the checks' lines, the verdict and the exit code.
 @Suite struct SanityCommandTests {
     /// Runs the built `nabla` (found as `GradCommandTests` finds it) with `arguments`.
-    static func nabla(_ arguments: [String]) throws -> GradCommandTests.Run {
-        let executable = try #require(GradCommandTests.nablaExecutable(), "the nabla executable was not found next to the tests")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting, so that a full pipe cannot block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return GradCommandTests.Run(status: process.terminationStatus,
-                                    stdout: String(decoding: stdout, as: UTF8.self),
-                                    stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    static func nabla(_ arguments: [String]) throws -> GradCommandTests.Run { try GradCommandTests.run(arguments) }
 
     @Test func smallMLPPassesAllThreeChecks() throws {
         let run = try Self.nabla(["sanity", "--data", "mnist-5k", "--model", "linear(50), relu, linear(10)"])

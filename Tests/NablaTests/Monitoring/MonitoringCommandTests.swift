@@ -4,27 +4,9 @@ import Testing
 
 /// `nabla activations`, `nabla plot` and `nabla filters` run as subprocesses.
 @Suite struct MonitoringCommandTests {
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
+    typealias Run = GradCommandTests.Run
 
-    func nabla(_ arguments: String...) throws -> Run {
-        let executable = try #require(GradCommandTests.nablaExecutable(), "the nabla executable was not found next to the tests")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    func nabla(_ arguments: String...) throws -> Run { try GradCommandTests.run(arguments) }
 
     /// A run folder as `nabla train --out` leaves it, for a small conv net on mnist-5k (untrained weights).
     func makeRunFolder() throws -> String {
