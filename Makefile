@@ -29,6 +29,7 @@ demo: build
 
 test: deps
 	scripts/ensure-python-deps.sh
+	scripts/ensure-chromium.sh
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
 	$(SWIFT) test $(RELEASE) -Xswiftc -enable-testing --skip-build
 
