@@ -8,8 +8,9 @@
 /// epoch's last step; the epoch's ratio is the mean over those steps, and is recorded in the
 /// history (`History.updateRatios`) when the epoch ends. Keeping the weights costs no copy of its
 /// own: the optimizer copies a tensor that is shared before writing to it (copy-on-write), which is
-/// the copy we need; the two norms are one more pass over the parameters. A parameter whose weights
-/// are all zero before the step (a bias at its start) gets NaN: its ratio is undefined.
+/// the copy we need; the two norms are one more pass over the parameters. A step on weights that
+/// are all zero (a bias at its start) has no ratio and is left out of the mean; a parameter with
+/// no ratio in the whole epoch gets NaN.
 public final class UpdateRatioMonitor: TrainingCallback {
     /// Steps measured per epoch (0: none). Epochs with fewer steps measure every step.
     public var samplesPerEpoch: Int
@@ -46,8 +47,8 @@ public final class UpdateRatioMonitor: TrainingCallback {
         for (name, old) in kept {
             guard let new = now[name] else { continue }
             let ratio = Self.ratio(before: old, after: new)
-            sums[name, default: 0] += ratio
-            counts[name, default: 0] += 1
+            counts[name, default: 0] += ratio.isFinite ? 1 : 0
+            if ratio.isFinite { sums[name, default: 0] += ratio }
         }
         measuredSteps += 1
     }
@@ -55,7 +56,7 @@ public final class UpdateRatioMonitor: TrainingCallback {
     public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {
         guard !counts.isEmpty else { return }
         var row: [String: Double] = [:]
-        for (name, count) in counts { row[name] = sums[name, default: 0] / Double(count) }
+        for (name, count) in counts { row[name] = count > 0 ? sums[name, default: 0] / Double(count) : .nan }
         history.recordUpdateRatios(row, epoch: state.epoch)
         sums = [:]
         counts = [:]
