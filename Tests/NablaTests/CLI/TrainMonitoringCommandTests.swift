@@ -38,7 +38,7 @@ import Testing
     @Test func aRunThatDivergesInItsFirstEpochCanBePlottedAndReported() throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let run = try nabla("train", "--data", "mnist-5k", "--lr", "1000", "--epochs", "3", "--out", folder, "--quiet")
+        let run = try nabla("train", "--data", "mnist-5k", "--lr", "1000", "--epochs", "3", "--out", folder)
         #expect(run.status == 2)
         #expect(run.stdout.contains("learning rate") || run.stderr.contains("learning rate"))
         let steps = try String(contentsOfFile: folder + "/steps.csv", encoding: .utf8).split(separator: "\n")
