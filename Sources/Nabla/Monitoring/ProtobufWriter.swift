@@ -41,20 +41,20 @@ struct ProtobufWriter {
     }
 
     /// A length-delimited field: a `bytes` field or an embedded message.
-    mutating func bytes<C: Collection>(_ field: Int, _ value: C) where C.Element == UInt8 {
+    mutating func lengthDelimited<C: Collection>(_ field: Int, _ value: C) where C.Element == UInt8 {
         key(field, 2)
         varint(UInt64(value.count))
         bytes += value
     }
 
     /// A `string` field, in UTF-8.
-    mutating func string(_ field: Int, _ value: String) { bytes(field, Array(value.utf8)) }
+    mutating func string(_ field: Int, _ value: String) { lengthDelimited(field, Array(value.utf8)) }
 
     /// An embedded message.
     mutating func message(_ field: Int, _ build: (inout ProtobufWriter) -> Void) {
         var inner = ProtobufWriter()
         build(&inner)
-        bytes(field, inner.bytes)
+        lengthDelimited(field, inner.bytes)
     }
 
     /// A packed `repeated double` field: one length-delimited run of 8-byte values.

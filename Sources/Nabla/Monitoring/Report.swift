@@ -84,8 +84,8 @@ public struct RunReport {
     /// test split's accuracy and macro F1 when evaluated.
     public var finalMetrics: [(name: String, value: String)] {
         let n = ReportHTML.number
-        var rows: [(String, String)] = [("epochs recorded", String(record.epochs.count)),
-                                        ("iterations", String(record.stepLosses.count))]
+        var rows: [(name: String, value: String)] = [("epochs recorded", String(record.epochs.count)),
+                                                     ("iterations", String(record.stepLosses.count))]
         if let loss = record.stepLosses.last { rows.append(("loss of the last iteration", n(loss))) }
         for (name, key) in [("training accuracy", "train_acc"), ("validation accuracy", "val_acc"),
                             ("validation loss", "val_loss"), ("learning rate", "lr")] {
@@ -153,7 +153,7 @@ public struct RunReport {
             }
             return html
         case .curves:
-            let w = 640, h = 400
+            let w = 600, h = 380   // two to a row on a wide screen
             let figures: [(any Chart, String)] = [
                 (RunPlots.lossChart(record), "The loss of every iteration (light) and its moving average (dark): it should fall quickly, then slowly."),
                 (RunPlots.accuracyChart(record), "Training and validation accuracy per epoch: a big gap means overfitting."),

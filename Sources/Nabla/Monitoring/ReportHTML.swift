@@ -65,7 +65,7 @@ enum ReportHTML {
     h2 { font-size: 20px; color: #1f3b5a; }
     .charts { display: flex; flex-wrap: wrap; gap: 12px; }
     figure { margin: 0; }
-    figcaption { font-size: 13px; color: #555; max-width: 640px; }
+    figcaption { font-size: 13px; color: #555; max-width: 600px; }
     svg { max-width: 100%; height: auto; border: 1px solid #eee; }
     img.pixelated { image-rendering: pixelated; image-rendering: crisp-edges; border: 1px solid #eee; }
     table { border-collapse: collapse; margin: 8px 0; font-size: 14px; }

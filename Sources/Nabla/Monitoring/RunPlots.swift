@@ -138,7 +138,7 @@ public enum RunPlots {
         }
         let reference = healthyUpdateRatio
         let span = epochs.isEmpty ? [1.0, 2.0] : [epochs.min()!, epochs.max()!]
-        series.append(Series("1e-3 (rule of thumb)", x: span, y: [reference, reference], color: Color(150, 150, 150), lineWidth: 1.5))
+        series.append(Series("1e-3 (rule of thumb)", x: span, y: [reference, reference], color: Color(150, 150, 150), lineWidth: 2))
         return LineChart(title: "update / weight ratio" + (names.isEmpty ? " (not recorded)" : " (log scale)"),
                          xLabel: "epoch", yLabel: "|update| / |weights|", series: series, logScaleY: true, integerX: true)
     }

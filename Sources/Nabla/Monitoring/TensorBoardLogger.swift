@@ -63,7 +63,7 @@ public final class TensorBoardLogger: TrainingCallback {
         let now = Date().timeIntervalSince1970
         var scalars = metrics.keys.sorted().filter { $0 != "cost" }.map { (tag: "epoch/" + $0, value: metrics[$0]!) }
         if let row = history?.updateRatios.last, row["epoch"] == Double(state.epoch) {
-            scalars += row.keys.sorted(by: History.naturalOrder).filter { $0 != "epoch" }.map { ("update_ratio/" + $0, row[$0]!) }
+            scalars += row.keys.sorted(by: History.naturalOrder).filter { $0 != "epoch" }.map { (tag: "update_ratio/" + $0, value: row[$0]!) }
         }
         append(TensorBoardEvent.scalars(scalars, step: state.epoch, wallTime: now))
         for (name, variable) in state.model.parameters() {

@@ -105,10 +105,10 @@ import Testing
         #expect(dom.stdout.contains("<img class=\"pixelated\"") && dom.stdout.contains("src=\"data:image/png;base64,"))
 
         let shot = folder + "/screenshot.png"
-        let screenshot = try Self.run(chromium, flags + ["--screenshot=" + shot, "--window-size=1400,2600", page], in: folder)
+        let screenshot = try Self.run(chromium, flags + ["--screenshot=" + shot, "--window-size=1400,4000", page], in: folder)
         try #require(screenshot.status == 0, "chromium --screenshot failed: \(screenshot.stderr.suffix(800))")
         let png = try DecodedPNG(Data(contentsOf: URL(fileURLWithPath: shot)))
-        #expect(png.width == 1400 && png.height == 2600)
+        #expect(png.width == 1400 && png.height == 4000)
         // Not blank: the header's color fills its band, the charts' blue lines are drawn, and
         // there is far more than a page of text could make.
         func near(_ rgb: [Int], within tolerance: Int = 24) -> Int {

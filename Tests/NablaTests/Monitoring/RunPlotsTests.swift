@@ -26,7 +26,7 @@ import Testing
 
         let written = try RunPlots.write(record, to: folder)
         #expect(written.map { ($0 as NSString).lastPathComponent }
-                == ["loss.svg", "loss.png", "accuracy.svg", "accuracy.png", "lr.svg", "lr.png"])
+                == ["loss.svg", "loss.png", "accuracy.svg", "accuracy.png", "lr.svg", "lr.png", "update-ratios.svg", "update-ratios.png"])
         for path in written where path.hasSuffix(".png") {
             let png = try DecodedPNG(Data(contentsOf: URL(fileURLWithPath: path)))
             #expect(png.width == 900 && png.height == 560 && png.distinctColors > 10, "\(path)")
