@@ -165,8 +165,8 @@ public struct RunReport {
             }.joined(separator: "\n") + "\n</div>"
         case .filters:
             guard let filters else { return "" }
-            // Small grids are shown at least 320 pixels wide; the image stays sharp (pixelated).
-            let zoom = max(1, 320 / max(filters.width, 1))
+            // Small grids are enlarged to about 400 pixels wide; the image stays sharp (pixelated).
+            let zoom = max(1, Int((400 / Double(max(filters.width, 1))).rounded(.up)))
             return ReportHTML.inlinePNG(filters.pngData(), width: filters.width * zoom, height: filters.height * zoom, alt: "first-layer filters")
                 + "\n<p>\(ReportHTML.escape(filterCaption))</p>"
         case .activations:

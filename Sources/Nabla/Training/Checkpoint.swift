@@ -86,7 +86,9 @@ public final class Checkpointer: TrainingCallback {
             epoch: state.epoch, step: state.step, generator: trainer.generator,
             dropoutGenerators: [:], best: trainer.bestModel.best, bestEpoch: trainer.bestModel.bestEpoch,
             initialLoss: trainer.divergenceGuard.initialLoss, history: trainer.history.epochs,
-            callbacks: [:], plateau: trainer.plateau?.schedule, updateRatios: trainer.history.updateRatios)
+            callbacks: [:], plateau: trainer.plateau?.schedule,
+            // JSON has no NaN: an undefined ratio is left out, and read back as missing.
+            updateRatios: trainer.history.updateRatios.map { $0.filter { $0.value.isFinite } })
         for (path, module) in state.model.modules() {
             if let dropout = module as? Dropout { info.dropoutGenerators[path] = dropout.generator }
         }

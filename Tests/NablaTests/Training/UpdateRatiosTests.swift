@@ -94,4 +94,23 @@ import Testing
         #expect(names.sorted(by: History.naturalOrder)
                 == ["fc.weight", "layers.1.running", "layers.2.bias", "layers.2.weight", "layers.10.weight"])
     }
+
+    @Test func checkpointsKeepTheUpdateRatiosEvenUndefinedOnes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-ratios-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // One step per epoch: the biases start at zero, so their first epoch has no ratio (NaN).
+        let first = try Self.trainer(epochs: 2, batchSize: 60, fullBatch: true)
+        first.callbacks = [Checkpointer(folder: folder, trainer: first)]
+        try first.fit(train: Self.data(), validation: Self.data(seed: 6))
+        #expect(first.history.updateRatios[0]["0.bias"]!.isNaN && first.history.updateRatios[1]["0.bias"]!.isFinite)
+
+        let second = try Self.trainer(epochs: 3, batchSize: 60, fullBatch: true)
+        try second.resume(from: folder + "/checkpoint.safetensors")
+        let restored = second.history.updateRatios
+        #expect(restored.count == 2 && restored[0]["0.bias"] == nil && restored[0]["0.weight"] == first.history.updateRatios[0]["0.weight"])
+        #expect(restored[1] == first.history.updateRatios[1])
+        try second.fit(train: Self.data(), validation: Self.data(seed: 6))
+        #expect(second.history.updateRatios.map { $0["epoch"] } == [1, 2, 3])
+    }
 }
