@@ -48,6 +48,7 @@ struct ReportCommand: ParsableCommand {
         var notes: [RunReport.Section: String] = [:]
         do { record = try RunRecord.read(folder) } catch {
             notes[.curves] = "No history: \(error)"
+            notes[.diagnosis] = "No history to diagnose."
         }
         var report = RunReport(title: folder, record: record)
         report.configuration = RunReport.configurationRows(config)

@@ -38,6 +38,13 @@ import Testing
         let other = try nabla("report", folder, "--out", elsewhere, "--batch", "20")
         #expect(other.status == 0, "\(other.stderr)")
         #expect(try String(contentsOfFile: elsewhere, encoding: .utf8).contains("The first 20 training examples of mnist-5k"))
+
+        // Without its history the page is still written, and says what is missing.
+        try FileManager.default.removeItem(atPath: folder + "/history.csv")
+        let noHistory = try nabla("report", folder)
+        #expect(noHistory.status == 0, "\(noHistory.stderr)")
+        #expect(noHistory.stdout.contains("note (diagnosis): No history to diagnose."))
+        #expect(noHistory.stdout.contains("note (curves): No history: \(folder)/history.csv is missing"))
     }
 
     @Test func foldersThatAreNotRunsAreClearErrors() throws {
