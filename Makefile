@@ -31,7 +31,11 @@ test: deps
 	scripts/ensure-python-deps.sh
 	scripts/ensure-chromium.sh
 	$(SWIFT) build $(RELEASE) --build-tests -Xswiftc -enable-testing
-	$(SWIFT) test $(RELEASE) -Xswiftc -enable-testing --skip-build
+	# --no-parallel: OpenBLAS's thread count is process-wide and convolutions set it to 1 while
+	# they run (ConvolutionOps.swift), and sgemm's last bits depend on it; tests that compare two
+	# runs bit for bit (resume == uninterrupted, same seed == same numbers) must not share the
+	# process with a convolution running at the same time. Costs ~7 s on 2 cores.
+	$(SWIFT) test $(RELEASE) -Xswiftc -enable-testing --skip-build --no-parallel
 
 bench: deps
 	$(SWIFT) build $(RELEASE) --product NablaBench
