@@ -68,7 +68,7 @@ struct ReportCommand: ParsableCommand {
             do {
                 let (splits, _, _) = try config.dataOptions.load()
                 let count = min(batch, splits.train.count)
-                report.activations = ActivationStatistics.collect(model, input: splits.train.features.gathering(rows: Array(0..<count)))
+                report.activations = ActivationStatistics.collect(model, input: splits.train.features(in: 0..<count))   // only these converted, if compact
                 report.activationCaption = "The first \(count) training examples of \(config.data) through \(weights), in evaluation mode."
                 if splits.test.count > 0 {
                     let probabilities = predictProbabilities(model, splits.test.features)
