@@ -134,6 +134,33 @@ import Testing
         }
     }
 
+    /// Records the event file's size as each step ends (after the logger has seen the step).
+    final class SizeProbe: TrainingCallback {
+        let path: String
+        var sizes: [Int] = []
+        init(path: String) { self.path = path }
+        func batchDidEnd(_ state: TrainingState, loss: Double) throws {
+            sizes.append((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1)
+        }
+    }
+
+    @Test func theFileGrowsOnceAnEpochSoTensorBoardSeesWholeEpochs() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-tb-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let trainer = try UpdateRatiosTests.trainer(epochs: 2, batchSize: 20)   // 3 steps per epoch
+        let logger = try TensorBoardLogger(directory: folder, history: trainer.history)
+        let probe = SizeProbe(path: logger.path)
+        trainer.callbacks = [logger, probe]
+        let versionRecord = TFRecord.frame(TensorBoardEvent.fileVersion(wallTime: 0)).count
+        #expect(try FileManager.default.attributesOfItem(atPath: logger.path)[.size] as? Int == versionRecord)   // written at once
+        try trainer.fit(train: UpdateRatiosTests.data(), validation: UpdateRatiosTests.data(seed: 6))
+        #expect(probe.sizes[0] == versionRecord && probe.sizes[0] == probe.sizes[2])   // epoch 1's steps wait in memory
+        #expect(probe.sizes[3] > probe.sizes[2] && probe.sizes[3] == probe.sizes[5])   // epoch 1 written when it ended
+        let final = try FileManager.default.attributesOfItem(atPath: logger.path)[.size] as? Int ?? 0
+        #expect(final > probe.sizes[5])
+        #expect(try TFRecord.records([UInt8](Data(contentsOf: URL(fileURLWithPath: logger.path)))).count == 1 + 6 + 2 * (1 + 4))
+    }
+
     @Test func anUnwritableFolderIsAClearError() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-tb-file-\(UUID().uuidString)").path
         try "not a folder".write(toFile: file, atomically: true, encoding: .utf8)
