@@ -24,6 +24,22 @@ public struct CheckpointInfo: Codable, Equatable {
     public var plateau: ReduceOnPlateau?
     /// The per-epoch update-to-weight ratios so far (absent in checkpoints of older versions).
     public var updateRatios: [[String: Double]]?
+
+    /// JSON has no NaN or infinity, and an epoch's metrics can be either (an overflowing
+    /// validation loss): they are written as the strings "nan", "inf" and "-inf".
+    static let nonFinite = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
+        return encoder
+    }
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
+        return decoder
+    }
 }
 
 /// A callback whose state belongs in a checkpoint.
@@ -94,7 +110,7 @@ public final class Checkpointer: TrainingCallback {
         }
         for case let c as any CheckpointableCallback in trainer.callbacks { info.callbacks[c.checkpointKey] = c.checkpointState() }
         var meta = metadata
-        meta[Checkpointer.infoKey] = String(decoding: try JSONEncoder().encode(info), as: UTF8.self)
+        meta[Checkpointer.infoKey] = String(decoding: try CheckpointInfo.encoder.encode(info), as: UTF8.self)
         meta["epoch"] = String(state.epoch)
 
         try Safetensors.write(tensors, metadata: meta, to: folder + "/checkpoint.safetensors")
@@ -114,7 +130,7 @@ extension Trainer {
     public func resume(from path: String) throws -> [String: String] {
         let (tensors, metadata) = try Safetensors.read(path)
         guard let json = metadata[Checkpointer.infoKey],
-              let info = try? JSONDecoder().decode(CheckpointInfo.self, from: Data(json.utf8)) else {
+              let info = try? CheckpointInfo.decoder.decode(CheckpointInfo.self, from: Data(json.utf8)) else {
             throw TrainingError("\(path): not a Nabla checkpoint (no valid '\(Checkpointer.infoKey)' metadata)")
         }
         var modelState: [String: Tensor] = [:], optimizerState: [String: Tensor] = [:]

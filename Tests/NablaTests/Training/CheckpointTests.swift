@@ -57,4 +57,18 @@ import Testing
             try trainer.resume(from: dir + "/weights.safetensors")
         }
     }
+
+    @Test func nonFiniteMetricsSurviveACheckpoint() throws {
+        // An epoch whose validation loss overflowed: JSON alone has no NaN or infinity.
+        let info = CheckpointInfo(epoch: 1, step: 10, generator: RandomGenerator(seed: 1), dropoutGenerators: [:],
+                                  best: 0.5, bestEpoch: 1, initialLoss: 2.3,
+                                  history: [["val_loss": .infinity, "loss": .nan, "lr": 0.1]],
+                                  callbacks: [:], plateau: nil, updateRatios: [["w": -.infinity]])
+        let json = try CheckpointInfo.encoder.encode(info)
+        let back = try CheckpointInfo.decoder.decode(CheckpointInfo.self, from: json)
+        #expect(back.history[0]["val_loss"] == .infinity)
+        #expect(back.history[0]["loss"]!.isNaN)
+        #expect(back.history[0]["lr"] == 0.1)
+        #expect(back.updateRatios?[0]["w"] == -.infinity)
+    }
 }
