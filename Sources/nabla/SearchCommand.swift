@@ -70,7 +70,32 @@ struct SearchCommand: ParsableCommand {
         try reportingErrors(search)
     }
 
+    @Option(help: "Under mpirun: seconds a worker may stay silent while it trains before it is declared lost and its trial goes to another rank.")
+    var heartbeatTimeout: Double = 30
+
+    /// The ranks of the MPI job this process belongs to (Open MPI's environment), if any.
+    static var mpiWorldSize: Int? { ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap { Int($0) } }
+
     private func search() throws {
+        let plan = try makePlan()
+        if let size = SearchCommand.mpiWorldSize, size > 1 {
+            #if MPI
+            try searchOnCluster(plan)
+            return
+            #else
+            throw SearchError("started under mpirun with \(size) ranks, but this nabla was built without MPI: build it with `make mpi` (swift build --traits MPI)")
+            #endif
+        }
+        let results = try prepareFolder()
+        let blasThreads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        let search = HyperparameterSearch(plan: plan, results: results, workers: workers) { request in
+            try runTrial(request, blasThreads: blasThreads)
+        }
+        try report(try search.run(), plan: plan)
+    }
+
+    /// The plan of the options, checked.
+    func makePlan() throws -> SearchPlan {
         let space = try SearchSpace.parse(self.space)
         for (name, _) in space.parameters where SearchCommand.trainOptions[name] == nil && !model.contains("{\(name)}") {
             throw SearchError("\(name) is neither a training option (\(SearchCommand.trainOptions.keys.sorted().joined(separator: ", "))) nor used as {\(name)} in --model")
@@ -79,24 +104,28 @@ struct SearchCommand: ParsableCommand {
             throw SearchError("unknown --strategy '\(self.strategy)'; use random or grid")
         }
         guard workers >= 1 else { throw SearchError("--workers must be at least 1") }
+        guard heartbeatTimeout > 0 else { throw SearchError("--heartbeat-timeout must be positive") }
         let stageList = try stages.map(SearchPlan.parseStages) ?? [.init(epochs: epochs, trials: trials)]
-        let plan = SearchPlan(space: space, strategy: strategy, stages: stageList, seed: seed)
+        return SearchPlan(space: space, strategy: strategy, stages: stageList, seed: seed)
+    }
 
+    /// The results file in --out, which must be new unless --resume.
+    func prepareFolder() throws -> SearchResults {
         let results = SearchResults(path: out + "/results.jsonl")
         if FileManager.default.fileExists(atPath: results.path) && !resume {
             throw SearchError("\(out) already holds a search; add --resume to continue it, or choose another --out")
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let blasThreads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        return results
+    }
 
-        let search = HyperparameterSearch(plan: plan, results: results, workers: workers) { request in
-            try runTrial(request, executable: executable, blasThreads: blasThreads)
-        }
-        let records = try search.run()
-        let order = space.parameters.map(\.name)
+    /// The ranked table, the plot, the edge warnings and the best settings as a `nabla train` command.
+    func report(_ records: [TrialRecord], plan: SearchPlan) throws {
+        let space = plan.space
         print("\nresults, best first:")
-        print(rankedTable(records, parameterOrder: order))
+        print(rankedTable(records, parameterOrder: space.parameters.map(\.name)))
+        let plot = try SearchPlot.write(records, space: space, to: out)
+        print("plot written to \(plot.joined(separator: ", "))")
         guard let best = records.filter({ $0.validationAccuracy != nil }).max(by: { $0.validationAccuracy! < $1.validationAccuracy! }) else {
             print("no trial finished an epoch")
             return
@@ -130,11 +159,13 @@ struct SearchCommand: ParsableCommand {
         return args
     }
 
-    private func runTrial(_ request: TrialRequest, executable: String, blasThreads: Int) throws -> TrialRecord {
+    /// Runs one trial as a `nabla train` process in --out/trial-NNNN and reads its history;
+    /// `whileRunning` is called with the process id every 0.1 s until it ends (MPI heartbeats).
+    func runTrial(_ request: TrialRequest, blasThreads: Int, whileRunning: (pid_t) -> Void = { _ in }) throws -> TrialRecord {
         let folder = out + String(format: "/trial-%04d", request.trial)
         try? FileManager.default.removeItem(atPath: folder)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["train"] + trainArguments(settings: request.settings, epochs: request.epochs) + ["--out", folder, "--quiet"]
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = String(blasThreads)
@@ -144,8 +175,14 @@ struct SearchCommand: ParsableCommand {
         process.standardOutput = FileHandle.nullDevice
         let started = Date()
         try process.run()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        // Read standard error on another thread, so that this one can send heartbeats meanwhile.
+        let reader = StandardErrorReader(errors.fileHandleForReading)
+        while process.isRunning {
+            whileRunning(process.processIdentifier)
+            usleep(100_000)
+        }
         process.waitUntilExit()
+        let stderr = reader.wait()
         let seconds = Date().timeIntervalSince(started)
 
         let history = (try? String(contentsOfFile: folder + "/history.csv", encoding: .utf8)) ?? ""
@@ -167,4 +204,23 @@ struct SearchCommand: ParsableCommand {
 private func quoted(_ s: String) -> String {
     guard let eq = s.firstIndex(of: "="), s.contains(where: { " (),{}\"'".contains($0) }) else { return s }
     return String(s[...eq]) + "\"" + s[s.index(after: eq)...] + "\""
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class StandardErrorReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    /// Everything read, once the writer has closed the pipe.
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
 }
