@@ -17,10 +17,10 @@ final class MPITransport: ClusterTransport {
         guard MPI_Init_thread(nil, nil, nabla_mpi_thread_funneled(), &provided) == nabla_mpi_success() else {
             throw SearchError("MPI_Init_thread failed")
         }
-        MPI_Comm_set_errhandler(world, nabla_mpi_errors_return())
+        _ = MPI_Comm_set_errhandler(world, nabla_mpi_errors_return())
         var rank: Int32 = 0, size: Int32 = 0
-        MPI_Comm_rank(world, &rank)
-        MPI_Comm_size(world, &size)
+        _ = MPI_Comm_rank(world, &rank)
+        _ = MPI_Comm_size(world, &size)
         self.rank = Int(rank)
         self.size = Int(size)
     }
@@ -41,16 +41,17 @@ final class MPITransport: ClusterTransport {
         guard probed == nabla_mpi_success() else { throw SearchError("MPI_Iprobe failed (error \(probed))") }
         guard flag != 0 else { return nil }
         var count: Int32 = 0
-        MPI_Get_count(&status, nabla_mpi_byte(), &count)
+        _ = MPI_Get_count(&status, nabla_mpi_byte(), &count)
+        let (source, tag) = (status.MPI_SOURCE, status.MPI_TAG)
         var payload = [UInt8](repeating: 0, count: Int(max(count, 0)))
         let received = payload.withUnsafeMutableBytes { bytes in
-            MPI_Recv(bytes.baseAddress, count, nabla_mpi_byte(), status.MPI_SOURCE, status.MPI_TAG, world, &status)
+            MPI_Recv(bytes.baseAddress, count, nabla_mpi_byte(), source, tag, world, &status)
         }
-        guard received == nabla_mpi_success() else { throw SearchError("MPI_Recv from rank \(status.MPI_SOURCE) failed (error \(received))") }
-        return (Int(status.MPI_SOURCE), try ClusterMessage(tag: status.MPI_TAG, payload: payload))
+        guard received == nabla_mpi_success() else { throw SearchError("MPI_Recv from rank \(source) failed (error \(received))") }
+        return (Int(source), try ClusterMessage(tag: tag, payload: payload))
     }
 
     /// Ends MPI; call once, on every path out.
-    func finalize() { MPI_Finalize() }
+    func finalize() { _ = MPI_Finalize() }
 }
 #endif

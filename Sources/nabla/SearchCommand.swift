@@ -73,17 +73,22 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Under mpirun: seconds a worker may stay silent while it trains before it is declared lost and its trial goes to another rank.")
     var heartbeatTimeout: Double = 30
 
-    /// The ranks of the MPI job this process belongs to (Open MPI's environment), if any.
-    static var mpiWorldSize: Int? { ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap { Int($0) } }
+    /// Whether an MPI launcher started this process: Open MPI's mpirun sets OMPI_COMM_WORLD_SIZE,
+    /// PMIx launchers (mpirun, `srun --mpi=pmix`) PMIX_RANK.
+    static var startedByMPILauncher: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMIX_RANK"] != nil
+    }
 
     private func search() throws {
         let plan = try makePlan()
-        if let size = SearchCommand.mpiWorldSize, size > 1 {
+        if SearchCommand.startedByMPILauncher {
             #if MPI
-            try searchOnCluster(plan)
-            return
+            if try searchOnCluster(plan) { return }
             #else
-            throw SearchError("started under mpirun with \(size) ranks, but this nabla was built without MPI: build it with `make mpi` (swift build --traits MPI)")
+            if let size = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap({ Int($0) }), size > 1 {
+                throw SearchError("started under mpirun with \(size) ranks, but this nabla was built without MPI: build it with `make mpi` (swift build --traits MPI)")
+            }
             #endif
         }
         let results = try prepareFolder()

@@ -8,9 +8,11 @@ extension SearchCommand {
     /// same results file), handing each trial to a free worker rank; the other ranks run the
     /// trials they are given. Because `--enable-recovery` makes mpirun's exit code meaningless,
     /// rank 0 ends with a line that says how the search went and exits with the matching code.
-    func searchOnCluster(_ plan: SearchPlan) throws {
+    /// Returns false, having done nothing, in a job of one rank: the search then runs as usual.
+    func searchOnCluster(_ plan: SearchPlan) throws -> Bool {
         let transport = try MPITransport()
         defer { transport.finalize() }
+        guard transport.size > 1 else { return false }
         let localRanks = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? transport.size
         let blasThreads = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, localRanks - 1))
         if transport.rank == 0 {
@@ -18,6 +20,7 @@ extension SearchCommand {
         } else {
             try serve(transport: transport, blasThreads: blasThreads)
         }
+        return true
     }
 
     private func coordinate(_ plan: SearchPlan, transport: MPITransport) throws {
@@ -43,7 +46,7 @@ extension SearchCommand {
     }
 
     private func serve(transport: MPITransport, blasThreads: Int) throws {
-        // Tests only: this rank dies (with its trial's process) a second into its first trial,
+        // Tests only: this rank dies (with its trial's process) 0.3 s into its first trial,
         // as a worker whose machine fails would.
         let doomed = ProcessInfo.processInfo.environment["NABLA_TEST_KILL_RANK"].flatMap { Int($0) } == transport.rank
         let worker = ClusterWorker(transport: transport)
@@ -51,7 +54,7 @@ extension SearchCommand {
             let started = Date()
             return try runTrial(request, blasThreads: blasThreads) { pid in
                 heartbeat()
-                if doomed && Date().timeIntervalSince(started) > 1 {
+                if doomed && Date().timeIntervalSince(started) > 0.3 {
                     kill(pid, SIGKILL)
                     kill(getpid(), SIGKILL)
                 }

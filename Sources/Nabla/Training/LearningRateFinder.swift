@@ -64,7 +64,7 @@ public struct LearningRateFinder {
         var average = 0.0, best = Double.infinity
         model.train()
         for i in 0..<iterations {
-            if pending.isEmpty { pending = train.batchIndices(size: batchSize, shuffle: true, generator: &generator).reversed() }
+            if pending.isEmpty { pending = Array(train.batchIndices(size: batchSize, shuffle: true, generator: &generator).reversed()) }
             let lr = learningRate(at: i)
             optimizer.learningRate = lr
             let value = trainer.trainStep(train.batch(pending.removeLast()))

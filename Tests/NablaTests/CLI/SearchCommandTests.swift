@@ -94,7 +94,8 @@ import Testing
         #expect(run.stdout.contains("suggested search range: --space \"lr=log("))
         let png = try DecodedPNG(Data(contentsOf: URL(fileURLWithPath: out + "/lr-find.png")))
         #expect(png.width == 900 && png.height == 560 && png.distinctColors > 10)
-        #expect(try parseSVG(String(contentsOfFile: out + "/lr-find.svg", encoding: .utf8)).contains("learning-rate range test"))
+        let svg = try String(contentsOfFile: out + "/lr-find.svg", encoding: .utf8)
+        #expect(try parseSVG(svg).contains("svg") && svg.contains("learning-rate range test"))
     }
 
     @Test func badSettingsAreOneLineErrors() throws {

@@ -17,8 +17,10 @@ import Testing
         let panels = figure.panels.compactMap { $0 as? LineChart }
         #expect(panels.map(\.logScaleX) == [true, true, false, false])
         // Two stages and the best trial; the diverged trial is left out.
-        #expect(panels[0].series.map(\.name) == ["stage 1", "stage 2", "best"])
-        #expect(panels[0].series[0].x.count + panels[0].series[1].x.count == 29)
+        #expect(panels[0].series.map(\.name) == ["", "stage 1", "stage 2", "best"])
+        // The x axis spans the searched range, not only the values drawn.
+        #expect(panels[0].series[0].x == [1e-5, 1e-1] && panels[3].series[0].x == [0, 0.5])
+        #expect(panels[0].series[1].x.count + panels[0].series[2].x.count == 29)
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-search-plot-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -27,7 +29,8 @@ import Testing
         #expect(paths == [folder + "/search.svg", folder + "/search.png"])
         let png = try DecodedPNG(Data(contentsOf: URL(fileURLWithPath: paths[1])))
         #expect(png.width == 1260 && png.height == 740 && png.distinctColors > 10)
-        let texts = try parseSVG(String(contentsOfFile: paths[0], encoding: .utf8))
-        #expect(texts.contains("lr (log scale)") && texts.contains("dropout") && texts.contains("validation accuracy of 29 trials"))
+        let svg = try String(contentsOfFile: paths[0], encoding: .utf8)
+        #expect(try parseSVG(svg).contains("svg"))
+        #expect(svg.contains("lr (log scale)") && svg.contains("dropout") && svg.contains("validation accuracy of 29 trials"))
     }
 }

@@ -10,7 +10,16 @@ public enum SearchPlot {
         let best = scored.max { $0.validationAccuracy! < $1.validationAccuracy! }
         let stages = Array(Set(scored.map(\.stage))).sorted()
         let panels: [any Chart] = space.parameters.map { name, range in
-            var series: [Series] = stages.map { stage in
+            // An unnamed series without y values makes the x axis span the searched range, so
+            // one sees where in the range the good trials lie.
+            let bounds: [Double]
+            switch range {
+            case let .logUniform(a, b), let .uniform(a, b): bounds = [a, b]
+            case let .integer(a, b): bounds = [Double(a), Double(b)]
+            case let .choice(values): bounds = [values.min() ?? 0, values.max() ?? 0]
+            }
+            var series = [Series("", x: bounds, y: [.nan, .nan])]
+            series += stages.map { stage -> Series in
                 let trials = scored.filter { $0.stage == stage && $0.settings[name] != nil }
                 var s = Series(stages.count > 1 ? "stage \(stage + 1)" : "trials", x: trials.map { $0.settings[name]! },
                                y: trials.map { $0.validationAccuracy! }, color: Color.palette[stage % Color.palette.count],
