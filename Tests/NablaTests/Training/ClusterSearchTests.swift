@@ -12,8 +12,11 @@ final class ThreadCluster: @unchecked Sendable {
         let cluster: ThreadCluster
         let rank: Int
         var size: Int { cluster.mailboxes.count }
+        /// Sends to these ranks fail, as a send to a dead peer over TCP does.
+        var unreachable: Set<Int> = []
         init(_ cluster: ThreadCluster, rank: Int) { self.cluster = cluster; self.rank = rank }
         func send(_ message: ClusterMessage, to rank: Int) throws {
+            if unreachable.contains(rank) { throw SearchError("connection to rank \(rank) closed") }
             // Through the wire format, as MPI would carry it.
             let (tag, payload) = try message.encoded()
             let copy = try ClusterMessage(tag: tag, payload: payload)
@@ -90,6 +93,26 @@ final class ThreadCluster: @unchecked Sendable {
         #expect(finished.sorted() == [0, 1, 2, 3, 4])
         #expect(coordinator.lostWorkers == [2])
         #expect(lines.count == 1 && lines[0].hasPrefix("worker rank 2 lost") && lines[0].hasSuffix("goes to another rank"))
+    }
+
+    @Test func aWorkerThatCannotBeReachedIsLostAndItsTrialGoesToAnother() throws {
+        let cluster = ThreadCluster(size: 3)
+        _ = startWorkers(cluster)
+        let endpoint = ThreadCluster.Endpoint(cluster, rank: 0)
+        endpoint.unreachable = [1]
+        usleep(50_000)  // both workers have said they are ready
+        let coordinator = ClusterCoordinator(transport: endpoint, heartbeatTimeout: 5)
+        var lines: [String] = []
+        coordinator.log = { lines.append($0) }
+        let requests = (0..<3).map { TrialRequest(trial: $0, stage: 0, epochs: 1, settings: ["lr": 1e-4 * Double($0 + 1)]) }
+        var finished: [Int] = []
+        try coordinator.run(requests) { finished.append($0.trial) }
+        endpoint.unreachable = []
+        coordinator.stopWorkers()
+        try endpoint.send(.stop, to: 1)
+        #expect(finished.sorted() == [0, 1, 2])
+        #expect(coordinator.lostWorkers == [1])
+        #expect(lines.count == 1 && lines[0].hasPrefix("worker rank 1 lost (connection to rank 1 closed): trial "), "\(lines)")
     }
 
     @Test func losingEveryWorkerIsAnErrorNotAHang() throws {

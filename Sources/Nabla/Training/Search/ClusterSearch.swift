@@ -105,7 +105,18 @@ public final class ClusterCoordinator {
         while !remaining.isEmpty {
             while !queue.isEmpty, !idle.isEmpty {
                 let rank = idle.removeFirst(), request = queue.removeFirst()
-                try transport.send(.trial(request), to: rank)
+                do {
+                    try transport.send(.trial(request), to: rank)
+                } catch {
+                    // A worker that died while idle: over TCP the send fails (over shared memory it
+                    // goes through, and the silence gives the worker away later).
+                    queue.insert(request, at: queue.startIndex)
+                    alive.remove(rank)
+                    lostWorkers.append(rank)
+                    log("worker rank \(rank) lost (\(error)): trial \(request.trial + 1) goes to another rank")
+                    if alive.isEmpty { throw SearchError("every worker is lost; \(remaining.count) trials did not finish (resume with --resume)") }
+                    continue
+                }
                 busy[rank] = request
                 lastHeard[rank] = Self.now()
             }
