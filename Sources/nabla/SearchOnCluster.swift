@@ -49,7 +49,7 @@ extension SearchCommand {
         // Tests only: this rank dies (with its trial's process) 0.3 s into its first trial,
         // as a worker whose machine fails would.
         let doomed = ProcessInfo.processInfo.environment["NABLA_TEST_KILL_RANK"].flatMap { Int($0) } == transport.rank
-        let worker = ClusterWorker(transport: transport)
+        let worker = ClusterWorker(transport: transport, coordinatorTimeout: heartbeatTimeout)
         try worker.serve { request, heartbeat in
             let started = Date()
             return try runTrial(request, blasThreads: blasThreads) { pid in

@@ -115,6 +115,14 @@ final class ThreadCluster: @unchecked Sendable {
         #expect(lines.count == 1 && lines[0].hasPrefix("worker rank 1 lost (connection to rank 1 closed): trial "), "\(lines)")
     }
 
+    @Test func aWorkerLeavesWhenTheCoordinatorIsSilent() throws {
+        let cluster = ThreadCluster(size: 2)
+        let worker = ClusterWorker(transport: ThreadCluster.Endpoint(cluster, rank: 1), coordinatorTimeout: 0.3)
+        #expect(throws: SearchError("rank 1: the coordinator (rank 0) has been silent for 0.3 s; leaving")) {
+            try worker.serve { request, _ in HyperparameterSearchTests.fakeTrial(request) }
+        }
+    }
+
     @Test func losingEveryWorkerIsAnErrorNotAHang() throws {
         let cluster = ThreadCluster(size: 2)
         _ = startWorkers(cluster, stall: 1)

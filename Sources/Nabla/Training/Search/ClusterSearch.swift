@@ -102,7 +102,14 @@ public final class ClusterCoordinator {
     public func run(_ requests: [TrialRequest], finished: (TrialRecord) throws -> Void) throws {
         var queue = requests[...]
         var remaining = Set(requests.map(\.trial))
+        var lastPing = 0.0
         while !remaining.isEmpty {
+            // Workers waiting for a trial hear from the coordinator every second, so that they
+            // can tell a long wait from a dead coordinator.
+            if Self.now() - lastPing >= 1 {
+                for rank in idle { try? transport.send(.heartbeat, to: rank) }
+                lastPing = Self.now()
+            }
             while !queue.isEmpty, !idle.isEmpty {
                 let rank = idle.removeFirst(), request = queue.removeFirst()
                 do {
@@ -167,10 +174,26 @@ public final class ClusterCoordinator {
 public final class ClusterWorker {
     public let transport: any ClusterTransport
     public let heartbeatInterval: Double
+    /// Seconds without a word from the coordinator (it pings waiting workers every second) after
+    /// which a waiting worker leaves with an error instead of waiting forever; nil: wait forever.
+    public let coordinatorTimeout: Double?
 
-    public init(transport: any ClusterTransport, heartbeatInterval: Double = 1) {
+    public init(transport: any ClusterTransport, heartbeatInterval: Double = 1, coordinatorTimeout: Double? = nil) {
         self.transport = transport
         self.heartbeatInterval = heartbeatInterval
+        self.coordinatorTimeout = coordinatorTimeout
+    }
+
+    /// The coordinator's next message, or an error once it has been silent too long.
+    private func nextFromCoordinator() throws -> ClusterMessage {
+        let waiting = ClusterCoordinator.now()
+        while true {
+            if let (source, message) = try transport.poll(), source == 0 { return message }
+            if let timeout = coordinatorTimeout, ClusterCoordinator.now() - waiting > timeout {
+                throw SearchError("rank \(transport.rank): the coordinator (rank 0) has been silent for \(SearchSpace.short(timeout)) s; leaving")
+            }
+            usleep(5_000)
+        }
     }
 
     /// Serves trials. `runTrial` must call the heartbeat closure often (it sends only when due);
@@ -178,9 +201,7 @@ public final class ClusterWorker {
     public func serve(_ runTrial: (TrialRequest, _ heartbeat: () -> Void) throws -> TrialRecord) throws {
         try transport.send(.ready, to: 0)
         while true {
-            let (source, message) = try transport.receive()
-            guard source == 0 else { continue }
-            switch message {
+            switch try nextFromCoordinator() {
             case .stop:
                 return
             case .trial(let request):
