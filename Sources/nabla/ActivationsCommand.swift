@@ -128,7 +128,7 @@ struct ActivationsCommand: ParsableCommand {
             title = "\(model!), init \(`init` ?? "default")"
         }
         let count = min(batch, splits.train.count)
-        let input = splits.train.features.gathering(rows: Array(0..<count))
+        let input = splits.train.features(in: 0..<count)
         print("\(title): a batch of \(count) training examples from \(data.data)")
         let rows = ActivationStatistics.collect(network, input: input, bins: bins)
         print(ActivationStatistics.table(rows))

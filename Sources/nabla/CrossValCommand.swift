@@ -68,7 +68,7 @@ struct CrossValCommand: ParsableCommand {
         defer { signal(SIGINT, SIG_DFL) }
         let result = try CrossValidation.run(
             data, folds: folds, stratified: config.stratify, seed: config.seed, preprocessing: method, scale: scale,
-            options: config.trainerOptions(verbose: !quiet),
+            options: try config.trainerOptions(verbose: !quiet),
             makeModel: { _ in
                 var generator = RandomGenerator(seed: config.seed)
                 return try spec.build(inputShape: data.exampleShape, classCount: data.classCount,

@@ -49,7 +49,13 @@ struct DataInfoCommand: ParsableCommand {
 
     static func describe(_ data: Dataset, name: String, format: String, isImageBytes: Bool) -> String {
         let counts = data.classCounts
-        let lo = data.count > 0 ? data.features.min().scalar : 0, hi = data.count > 0 ? data.features.max().scalar : 0
+        // A chunk at a time, so that compact (byte) data is never converted in full.
+        var lo = data.count > 0 ? Double.infinity : 0, hi = data.count > 0 ? -Double.infinity : 0
+        for start in stride(from: 0, to: data.count, by: 1000) {
+            let chunk = data.features(in: start..<min(start + 1000, data.count))
+            lo = min(lo, chunk.min().scalar)
+            hi = max(hi, chunk.max().scalar)
+        }
         var lines = [
             "\(name): \(format)",
             "examples: \(data.count), each of shape \(data.exampleShape)\(isImageBytes ? " (image bytes)" : "")",

@@ -52,9 +52,9 @@ struct DataOptions: ParsableArguments {
         if method == .channelMean && splits.train.exampleShape.count != 3 {
             throw ValidationError("--preprocess channel-mean needs images [C, H, W]; this data's examples are \(splits.train.exampleShape)")
         }
-        let preprocessor = Preprocessor.fit(method, scale: factor, on: splits.train.features)
+        let preprocessor = Preprocessor.fit(method, scale: factor, on: splits.train)
         for keyPath in [\DataSplits.train, \DataSplits.validation, \DataSplits.test] where splits[keyPath: keyPath].count > 0 {
-            splits[keyPath: keyPath].features = preprocessor.apply(splits[keyPath: keyPath].features)
+            splits[keyPath: keyPath] = splits[keyPath: keyPath].preprocessed(by: preprocessor)
         }
         return (splits, preprocessor, isImageBytes)
     }
@@ -71,8 +71,7 @@ struct DataOptions: ParsableArguments {
             let isIDX = files.contains { $0.contains("idx3-ubyte") }
             let (train, test) = isIDX ? try IDX.load(directory: data) : try CIFAR10.load(directory: data)
             guard let test else { return (train, true) }
-            let features = Tensor.concatenate([train.features, test.features], axis: 0)
-            return (Dataset(features: features, labels: train.labels + test.labels, classNames: train.classNames), true)
+            return (Dataset.concatenated(train, test), true)
         }
         if data.hasSuffix(".csv") || data.hasSuffix(".csv.gz") {
             let column: CSVReader.LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)

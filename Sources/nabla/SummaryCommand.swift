@@ -8,7 +8,7 @@ struct SummaryCommand: ParsableCommand {
         abstract: "Print a model's layers, output shapes and parameter counts for a data set."
     )
 
-    @Option(help: "The network, e.g. \"conv(8, 3, pad: 1), relu, maxpool(2), linear(10)\".")
+    @Option(help: "The network, e.g. \"conv(8, 3, pad: 1), relu, maxpool(2), linear(10)\", or a JSON file holding it.")
     var model: String
 
     @Option(help: "A shipped data set (mnist-5k) or a CSV file, for the input shape and the class count.")
@@ -19,11 +19,11 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var options = try DataOptions.parse(["--data", data, "--label-column", labelColumn])
+            var options = try DataOptions.parse(["--data", data, "--label-column=\(labelColumn)"])
             options.val = 0.1
             let (dataset, _) = try options.loadDataset()
             var g = RandomGenerator(seed: 0)
-            let spec = try ModelSpec.parse(model)
+            let spec = try loadModelSpec(model)
             let (_, rows) = try spec.build(inputShape: dataset.exampleShape, classCount: dataset.classCount, generator: &g)
             print(formatSummary(rows, inputShape: dataset.exampleShape))
         } catch {

@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
         let (network, summary) = try spec.build(inputShape: splits.train.exampleShape, classCount: splits.train.classCount,
                                                 initializer: initializer, generator: &generator)
         let optimizer = try config.buildOptimizer(for: network)
-        let trainer = Trainer(model: network, optimizer: optimizer, options: config.trainerOptions(verbose: !quiet),
+        let trainer = Trainer(model: network, optimizer: optimizer, options: try config.trainerOptions(verbose: !quiet),
                               callbacks: config.makeCallbacks())
 
         var log: FileHandle? = nil

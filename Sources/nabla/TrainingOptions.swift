@@ -19,6 +19,9 @@ struct TrainingOptionsGroup: ParsableArguments {
     @Flag(help: "Use the whole training set as one batch each epoch (the lectures' sample_batches = False).")
     var fullBatch = false
 
+    @Option(help: "Augment training images each epoch: flip, crop:PIXELS (random shifts with zero padding), or both (flip,crop:4).")
+    var augment: String?
+
     @Option(help: "Update rule: \(optimizerNames.joined(separator: ", ")).")
     var optimizer: String = "momentum"
 
@@ -48,13 +51,15 @@ struct TrainingOptionsGroup: ParsableArguments {
 
     /// These options as a run configuration (the data-dependent fields filled in later).
     func makeConfig() -> RunConfig {
-        RunConfig(data: dataOptions.data, labelColumn: dataOptions.labelColumn, labels: dataOptions.labels,
+        var config = RunConfig(data: dataOptions.data, labelColumn: dataOptions.labelColumn, labels: dataOptions.labels,
                   validation: dataOptions.val, test: dataOptions.test, stratify: dataOptions.stratify, seed: dataOptions.seed,
                   preprocess: dataOptions.preprocess, scale: dataOptions.scale, model: model, initializer: `init`,
                   inputShape: [], classNames: [], preprocessor: .fit(.none, on: .zeros([1, 1])),
                   epochs: epochs ?? 10, batchSize: batchSize, fullBatch: fullBatch, optimizer: optimizer,
                   learningRate: lr, learningRateDecay: lrDecay, momentum: momentum, regularization: reg,
                   weightDecay: weightDecay, earlyStopping: earlyStopping, patience: patience)
+        config.augment = augment
+        return config
     }
 }
 
@@ -64,6 +69,7 @@ extension RunConfig {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard learningRateDecay > 0 else { throw ValidationError("--lr-decay must be positive, got \(learningRateDecay)") }
+        _ = try augmentation()
     }
 
     /// The data options this run was made with.
@@ -78,15 +84,15 @@ extension RunConfig {
     }
 
     /// The model, parsed from its text or from the JSON file it names.
-    func modelSpec() throws -> ModelSpec {
-        var text = model
-        if model.hasSuffix(".json") {
-            guard let contents = try? String(contentsOfFile: model, encoding: .utf8) else {
-                throw DataError(file: model, "cannot read the model file")
-            }
-            text = contents
+    func modelSpec() throws -> ModelSpec { try loadModelSpec(model) }
+
+    /// The augmentation `--augment` asks for (none without it).
+    func augmentation() throws -> Augmentation {
+        do {
+            return try augment.map(Augmentation.init(parsing:)) ?? Augmentation()
+        } catch let error as DataError {
+            throw ValidationError(error.description)
         }
-        return try ModelSpec.parse(text)
     }
 
     /// The optimizer for `model`'s parameters.
@@ -96,8 +102,9 @@ extension RunConfig {
     }
 
     /// The trainer's options.
-    func trainerOptions(verbose: Bool) -> TrainerOptions {
+    func trainerOptions(verbose: Bool) throws -> TrainerOptions {
         var options = TrainerOptions()
+        options.augmentation = try augmentation()
         options.epochs = epochs
         options.batchSize = batchSize
         options.sampleBatches = !fullBatch
@@ -138,4 +145,13 @@ extension RunConfig {
 struct CommandError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A model spec given as text or as the path of a JSON file holding it (`--model net.json`).
+func loadModelSpec(_ model: String) throws -> ModelSpec {
+    guard model.hasSuffix(".json") else { return try ModelSpec.parse(model) }
+    guard let contents = try? String(contentsOfFile: model, encoding: .utf8) else {
+        throw DataError(file: model, "cannot read the model file")
+    }
+    return try ModelSpec.parse(contents)
 }

@@ -23,6 +23,6 @@ extension Dataset {
 
     /// The examples at `indices` as a batch.
     public func batch(_ indices: [Int]) -> Batch {
-        Batch(features: features.gathering(rows: indices), labels: indices.map { labels[$0] })
+        Batch(features: features(at: indices), labels: indices.map { labels[$0] })
     }
 }

@@ -25,24 +25,55 @@ public struct Preprocessor: Codable, Equatable {
 
     /// Fits `method` on training features `[N, …]`, after multiplying them by `scale`.
     public static func fit(_ method: Method, scale: Double = 1, on features: Tensor) -> Preprocessor {
-        let shape = Array(features.shape.dropFirst())
-        let x = features * scale
-        switch method {
-        case .none:
-            return Preprocessor(method: method, scale: scale, exampleShape: shape, mean: [0], standardDeviation: [1])
-        case .meanImage:
-            return Preprocessor(method: method, scale: scale, exampleShape: shape,
-                                mean: x.mean(alongAxes: 0).floats, standardDeviation: [1])
-        case .channelMean:
-            precondition(shape.count == 3, "channel-mean preprocessing needs images [N, C, H, W], got \(features.shape)")
-            return Preprocessor(method: method, scale: scale, exampleShape: shape,
-                                mean: x.mean(alongAxes: 0, 2, 3).floats, standardDeviation: [1])
-        case .standardize:
-            // A constant feature (a border pixel that is always 0) keeps divisor 1 instead of 0.
-            let std = x.standardDeviation(alongAxes: [0]).floats.map { $0 > 1e-6 ? $0 : 1 }
-            return Preprocessor(method: method, scale: scale, exampleShape: shape,
-                                mean: x.mean(alongAxes: 0).floats, standardDeviation: std)
+        precondition(features.rank >= 1, "Preprocessor: features need an examples axis, got shape \(features.shape)")
+        return fit(method, scale: scale, exampleShape: Array(features.shape.dropFirst()), count: features.shape[0]) {
+            features[rows: $0]
         }
+    }
+
+    /// Fits `method` on a training set's features, after multiplying them by `scale`, reading
+    /// them a chunk at a time so that compact (byte) data is never converted in full.
+    public static func fit(_ method: Method, scale: Double = 1, on data: Dataset) -> Preprocessor {
+        fit(method, scale: scale, exampleShape: data.exampleShape, count: data.count) { data.features(in: $0) }
+    }
+
+    /// The statistics over `count` examples read by `rows`, summed in `Double` chunk by chunk:
+    /// the mean in one pass, then the (population) variance around it in a second.
+    private static func fit(_ method: Method, scale: Double, exampleShape shape: [Int], count: Int,
+                            rows: (Range<Int>) -> Tensor) -> Preprocessor {
+        if method == .none {
+            return Preprocessor(method: method, scale: scale, exampleShape: shape, mean: [0], standardDeviation: [1])
+        }
+        precondition(method != .channelMean || shape.count == 3,
+                     "channel-mean preprocessing needs images [N, C, H, W], got examples of shape \(shape)")
+        // Summed over the examples, and for channel-mean over each channel's pixels too.
+        let axes = method == .channelMean ? [0, 2, 3] : [0]
+        let perStatistic = method == .channelMean ? shape[1] * shape[2] : 1
+        let n = Double(Swift.max(count * perStatistic, 1))
+        let chunk = Swift.max(1, (1 << 20) / Swift.max(shape.reduce(1, *), 1))
+        func total(_ term: (Tensor) -> Tensor) -> Tensor? {
+            var sum: Tensor?
+            for start in stride(from: 0, to: count, by: chunk) {
+                let x = rows(start..<Swift.min(start + chunk, count)).converted(to: .float64) * scale
+                let s = term(x).sum(alongAxes: axes)
+                sum = sum.map { $0 + s } ?? s
+            }
+            return sum
+        }
+        guard let sum = total({ $0 }) else {
+            let size = method == .channelMean ? shape[0] : shape.reduce(1, *)
+            return Preprocessor(method: method, scale: scale, exampleShape: shape,
+                                mean: [Float](repeating: 0, count: size), standardDeviation: [1])
+        }
+        let mean = sum / n
+        var deviation: [Float] = [1]
+        if method == .standardize {
+            let squares = total { x in let d = x - mean; return d * d }!
+            // A constant feature (a border pixel that is always 0) keeps divisor 1 instead of 0.
+            deviation = (squares / n).doubles.map { $0 > 1e-12 ? Float($0.squareRoot()) : 1 }
+        }
+        return Preprocessor(method: method, scale: scale, exampleShape: shape,
+                            mean: mean.doubles.map { Float($0) }, standardDeviation: deviation)
     }
 
     /// Applies the fitted statistics to features `[N, …]` of the fitted example shape.

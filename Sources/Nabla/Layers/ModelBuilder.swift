@@ -126,7 +126,8 @@ public func formatSummary(_ rows: [LayerSummary], inputShape: [Int]) -> String {
     func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
     var out = [pad(header.0, w0) + "  " + pad(header.1, w1) + "  " + header.2]
     out.append(String(repeating: "-", count: w0 + w1 + 4 + header.2.count + 2))
-    out += lines.map { pad($0.0, w0) + "  " + pad($0.1, w1) + "  " + $0.2 }
+    // The input's row has no count: no trailing spaces for it.
+    out += lines.map { $0.2.isEmpty ? pad($0.0, w0) + "  " + $0.1 : pad($0.0, w0) + "  " + pad($0.1, w1) + "  " + $0.2 }
     out.append("Total parameters: \(rows.reduce(0) { $0 + $1.parameters })")
     return out.joined(separator: "\n")
 }

@@ -15,16 +15,24 @@ public func maxPool2d(_ input: Variable, kernel: Int, stride: Int? = nil, paddin
     let g = poolingGeometry(input.value, kernel: kernel, stride: stride, padding: padding, op: "maxPool2d")
     let x = input.value
     var out = Tensor(uninitializedShape: poolingOutputShape(x, g), dtype: x.dtype)
-    switch x.dtype {
-    case .float32: maxPoolForward(x, &out, g, Float.self)
-    case .float64: maxPoolForward(x, &out, g, Double.self)
+    let pairs = isTwoByTwoTiling(g)
+    switch (x.dtype, pairs) {
+    case (.float32, false): maxPoolForward(x, &out, g, Float.self)
+    case (.float64, false): maxPoolForward(x, &out, g, Double.self)
+    case (.float32, true): maxPool2x2Forward(x, &out, g, Float.self)
+    case (.float64, true): maxPool2x2Forward(x, &out, g, Double.self)
     }
     let y = out
     return Variable(op: "maxPool2d", value: out, inputs: [input]) { gy in
-        var gx = Tensor.zeros(like: x)
-        switch x.dtype {
-        case .float32: maxPoolBackward(x, y, gy, &gx, g, Float.self)
-        case .float64: maxPoolBackward(x, y, gy, &gx, g, Double.self)
+        // The 2×2 loops write every input element that a window covers; only the last row or
+        // column of an odd-sized image is left for the zeros.
+        let coversAll = pairs && g.height % 2 == 0 && g.width % 2 == 0
+        var gx = coversAll ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : Tensor.zeros(like: x)
+        switch (x.dtype, pairs) {
+        case (.float32, false): maxPoolBackward(x, y, gy, &gx, g, Float.self)
+        case (.float64, false): maxPoolBackward(x, y, gy, &gx, g, Double.self)
+        case (.float32, true): maxPool2x2Backward(x, y, gy, &gx, g, Float.self)
+        case (.float64, true): maxPool2x2Backward(x, y, gy, &gx, g, Double.self)
         }
         return [gx]
     }

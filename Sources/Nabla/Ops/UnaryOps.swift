@@ -29,9 +29,10 @@ public func sigmoid(_ x: Variable) -> Variable {
 }
 
 /// `max(0, x)`. At exactly 0 the gradient is 0, as in PyTorch.
+/// Backward: `g · (x > 0)` in one pass (see `reluGradient`).
 public func relu(_ x: Variable) -> Variable {
     let v = x.value
-    return Variable(op: "relu", value: relu(v), inputs: [x]) { g in [g * (v .> 0)] }
+    return Variable(op: "relu", value: relu(v), inputs: [x]) { g in [reluGradient(g, v)] }
 }
 
 /// Absolute value; the gradient at 0 is 0.

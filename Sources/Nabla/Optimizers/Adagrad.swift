@@ -28,6 +28,8 @@ public final class Adagrad: Optimizer {
         self.slots = try OptimizerSlots(parameters, names: ["sum"])
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func update<T: TensorScalar>(_ p: ParameterUpdate<T>) {
         let lr = T(learningRate), eps = T(epsilon), wd = T(weightDecay)
         let w = p.value, g = p.gradient, cache = p.slots[0]

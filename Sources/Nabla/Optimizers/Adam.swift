@@ -46,6 +46,8 @@ public final class Adam: Optimizer {
         self.slots = try OptimizerSlots(parameters, names: ["exp_avg", "exp_avg_sq"])
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func update<T: TensorScalar>(_ p: ParameterUpdate<T>) {
         // Bias corrections in Double, as PyTorch computes them in Python floats.
         let t = Double(p.step)

@@ -44,6 +44,8 @@ public final class AdamW: Optimizer {
         self.slots = try OptimizerSlots(parameters, names: ["exp_avg", "exp_avg_sq"])
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func update<T: TensorScalar>(_ p: ParameterUpdate<T>) {
         let t = Double(p.step)
         let shrink = T(1 - learningRate * weightDecay)

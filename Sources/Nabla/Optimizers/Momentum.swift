@@ -31,6 +31,8 @@ public final class Momentum: Optimizer {
         self.slots = try OptimizerSlots(parameters, names: ["momentum_buffer"])
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func update<T: TensorScalar>(_ p: ParameterUpdate<T>) {
         let lr = T(learningRate), mu = T(momentum), wd = T(weightDecay)
         let w = p.value, g = p.gradient, buf = p.slots[0]

@@ -32,6 +32,8 @@ public final class RMSProp: Optimizer {
         self.slots = try OptimizerSlots(parameters, names: ["square_avg"])
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func update<T: TensorScalar>(_ p: ParameterUpdate<T>) {
         let lr = T(learningRate), rho = T(self.rho), eps = T(epsilon), wd = T(weightDecay)
         let w = p.value, g = p.gradient, cache = p.slots[0]

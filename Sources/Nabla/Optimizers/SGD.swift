@@ -25,6 +25,8 @@ public final class SGD: Optimizer {
         self.slots = try OptimizerSlots(parameters, names: [])
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func update<T: TensorScalar>(_ p: ParameterUpdate<T>) {
         let lr = T(learningRate), wd = T(weightDecay)
         let w = p.value, g = p.gradient

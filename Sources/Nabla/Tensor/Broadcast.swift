@@ -23,6 +23,12 @@ enum MaxKernel: BinaryKernel {
 enum MinKernel: BinaryKernel {
     @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a < b || a.isNaN ? a : b }
 }
+/// `g · (x > 0 ? 1 : 0)`: ReLU's backward, the mask and the product in one pass. Written as a
+/// product rather than a select so that it gives exactly what `g * (x .> 0)` gives (a NaN or
+/// infinite `g` where `x ≤ 0` still makes NaN; a negative `g` there makes -0).
+enum ReLUGradientKernel: BinaryKernel {
+    @inline(__always) static func apply<T: TensorScalar>(_ g: T, _ x: T) -> T { g * (x > 0 ? 1 : 0) }
+}
 enum GreaterKernel: BinaryKernel { @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a > b ? 1 : 0 } }
 enum GreaterEqualKernel: BinaryKernel { @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a >= b ? 1 : 0 } }
 enum LessKernel: BinaryKernel { @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a < b ? 1 : 0 } }
@@ -223,6 +229,12 @@ extension Tensor {
         }
         return out
     }
+}
+
+/// The gradient of `relu(x)` given the output gradient `g`: `g · (x > 0)`, the same values as
+/// `g * (x .> 0)` without the mask tensor (one pass over memory instead of two, one allocation).
+func reluGradient(_ g: Tensor, _ x: Tensor) -> Tensor {
+    g.combined(x, ReLUGradientKernel.self, op: "reluGradient")
 }
 
 /// Elementwise maximum (broadcasting).

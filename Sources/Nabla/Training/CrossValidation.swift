@@ -84,9 +84,9 @@ public enum CrossValidation {
         for (f, split) in Splits.kFold(labels: data.labels, folds: folds, stratified: stratified, seed: seed).enumerated() {
             let fold = f + 1
             var train = data.subset(split.train), validation = data.subset(split.validation)
-            let preprocessor = Preprocessor.fit(preprocessing, scale: scale, on: train.features)
-            train.features = preprocessor.apply(train.features)
-            validation.features = preprocessor.apply(validation.features)
+            let preprocessor = Preprocessor.fit(preprocessing, scale: scale, on: train)
+            train = train.preprocessed(by: preprocessor)
+            validation = validation.preprocessed(by: preprocessor)
 
             let model = try makeModel(fold)
             let optimizer = try makeOptimizer?(model) ?? SGD(model.parameters(), learningRate: options.learningRate)

@@ -33,6 +33,9 @@ public struct RunConfig: Codable, Equatable {
     public var weightDecay: Double
     public var earlyStopping: String?
     public var patience: Int
+    /// How training images are augmented, as `--augment` takes it (`flip`, `crop:4`, `flip,crop:4`);
+    /// nil for none. Optional so that configs written before it existed still load.
+    public var augment: String? = nil
 
     public init(data: String, labelColumn: String, labels: String?, validation: Double, test: Double, stratify: Bool,
                 seed: UInt64, preprocess: String, scale: String, model: String, initializer: String?, inputShape: [Int],

@@ -31,23 +31,18 @@ public enum CIFAR10 {
             return bytes
         }
         let count = files.reduce(0) { $0 + $1.count / recordSize }
-        let images = Tensor(uninitializedShape: [count, 3, 32, 32], dtype: .float32)
-        let pixels = images.pointer(Float.self)
+        // Kept as bytes (see `Dataset`): 3 KB per image instead of 12.
+        var pixels = [UInt8]()
+        pixels.reserveCapacity(count * pixelsPerImage)
         var labels = [Int]()
         labels.reserveCapacity(count)
-        var image = 0
         for bytes in files {
-            bytes.withUnsafeBufferPointer { source in
-                for record in 0..<(source.count / recordSize) {
-                    let start = record * recordSize
-                    labels.append(Int(source[start]))
-                    let destination = pixels + image * pixelsPerImage
-                    for i in 0..<pixelsPerImage { destination[i] = Float(source[start + 1 + i]) }
-                    image += 1
-                }
+            for start in stride(from: 0, to: bytes.count, by: recordSize) {
+                labels.append(Int(bytes[start]))
+                pixels.append(contentsOf: bytes[(start + 1)..<(start + recordSize)])
             }
         }
-        return Dataset(features: images, labels: labels, classNames: classNames ?? (0..<10).map(String.init))
+        return Dataset(bytes: pixels, exampleShape: [3, 32, 32], labels: labels, classNames: classNames ?? (0..<10).map(String.init))
     }
 
     /// Loads CIFAR-10 from a directory holding the batch files, or from its `cifar-10-batches-bin/`

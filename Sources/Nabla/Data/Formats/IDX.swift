@@ -11,7 +11,8 @@ import Foundation
 ///   count — an 8-byte header — then one byte per label.
 ///
 /// The file must hold exactly what its header announces. Byte offsets in errors count in the
-/// decompressed data. Images load as `[N, 1, rows, columns]` `Float` pixel values 0–255.
+/// decompressed data. Images load as `[N, 1, rows, columns]` `Float` pixel values 0–255; a loaded
+/// data set keeps them as bytes (`Dataset.isCompact`).
 public enum IDX {
     static let imagesMagic = 2051
     static let labelsMagic = 2049
@@ -32,12 +33,12 @@ public enum IDX {
     /// more when a label is higher (as in EMNIST).
     /// - Throws: `DataError` for either file, or when their counts differ.
     public static func load(images imagesPath: String, labels labelsPath: String) throws -> Dataset {
-        let images = try readImages(imagesPath)
+        let (pixels, shape) = try parseImageBytes(Gzip.readFile(imagesPath), file: imagesPath)
         let labels = try readLabels(labelsPath)
-        guard labels.count == images.shape[0] else {
-            throw DataError(file: labelsPath, "\(labels.count) labels, but \(imagesPath) has \(images.shape[0]) images")
+        guard labels.count == shape[0] else {
+            throw DataError(file: labelsPath, "\(labels.count) labels, but \(imagesPath) has \(shape[0]) images")
         }
-        return Dataset(features: images, labels: labels, classNames: classNames(labels))
+        return Dataset(bytes: pixels, exampleShape: Array(shape.dropFirst()), labels: labels, classNames: classNames(labels))
     }
 
     /// Loads MNIST from a directory holding `train-images-idx3-ubyte` and `train-labels-idx1-ubyte`
@@ -76,6 +77,15 @@ public enum IDX {
 
     /// Parses the bytes of an images file.
     public static func parseImages(_ bytes: [UInt8], file: String) throws -> Tensor {
+        let (pixels, shape) = try parseImageBytes(bytes, file: file)
+        let images = Tensor(uninitializedShape: shape, dtype: .float32)
+        let destination = images.pointer(Float.self)
+        for i in 0..<pixels.count { destination[i] = Float(pixels[i]) }
+        return images
+    }
+
+    /// The pixel bytes of an images file and their shape `[N, 1, rows, columns]`.
+    static func parseImageBytes(_ bytes: [UInt8], file: String) throws -> (pixels: [UInt8], shape: [Int]) {
         let count = try header(bytes, file: file, magic: imagesMagic, kind: "images", headerSize: 16)
         let rows = readUInt32(bytes, 8), columns = readUInt32(bytes, 12)
         guard rows > 0 && columns > 0 else {
@@ -86,12 +96,7 @@ public enum IDX {
             throw DataError(file: file, location: "byte 8", "image size \(rows)×\(columns) is too large for any file")
         }
         try checkSize(bytes.count, file: file, header: 16, count: count, recordSize: imageSize, kind: "images")
-        let images = Tensor(uninitializedShape: [count, 1, rows, columns], dtype: .float32)
-        let pixels = images.pointer(Float.self)
-        bytes.withUnsafeBufferPointer { source in
-            for i in 0..<images.count { pixels[i] = Float(source[16 + i]) }
-        }
-        return images
+        return (Array(bytes[16...]), [count, 1, rows, columns])
     }
 
     /// Parses the bytes of a labels file.

@@ -21,7 +21,7 @@ public enum NPY {
         try parse(Gzip.readFile(path), file: path)
     }
 
-    /// Loads a data set from a features array `[N, …]` (as `Float`) and a labels array `[N]` (or
+    /// Loads a data set from a features array `[N, …]` (as `Float`; `uint8` kept compact) and a labels array `[N]` (or
     /// `[N, 1]`) of non-negative integers (integer dtype, or floats that are whole numbers).
     /// - Parameter classNames: the class names; "0" up to the largest label when nil.
     /// - Throws: `DataError` for either file, for a label that is not a non-negative integer (or has
@@ -39,6 +39,11 @@ public enum NPY {
         }
         if let classNames, let i = labels.firstIndex(where: { $0 >= classNames.count }) {
             throw DataError(file: labelsPath, location: labelArray.location(i), "label \(labels[i]), but there are only \(classNames.count) class names")
+        }
+        if features.elementType == .uint8 {
+            // Image bytes stay bytes (see `Dataset`), converted a batch at a time.
+            let values = Array(features.bytes[features.dataOffset..<(features.dataOffset + features.count)])
+            return Dataset(bytes: values, exampleShape: Array(features.shape.dropFirst()), labels: labels, classNames: classNames)
         }
         return Dataset(features: features.tensor(), labels: labels, classNames: classNames)
     }

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import Nabla
+
+/// `nabla train` and `nabla summary` run as subprocesses, as a user types them.
+@Suite struct TrainCommandTests {
+    typealias Run = GradCommandTests.Run
+
+    func nabla(_ arguments: String...) throws -> Run { try GradCommandTests.run(arguments) }
+
+    /// A fresh temporary folder.
+    func folder() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-train-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func trainPrintsTheLecturesLinesAndWritesTheRunFolder() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try nabla("train", "--data", "mnist-5k", "--model", "linear(10)", "--epochs", "2", "--lr", "0.05",
+                            "--seed", "1", "--out", dir + "/run")
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let epochs = lines.filter { $0.hasPrefix("Finished epoch ") }
+        #expect(epochs.count == 2)
+        // `Finished epoch 1 / 2: cost 0.426652, train: 0.879000, val 0.874000, lr 5.000000e-02`
+        let pattern = #/Finished epoch [12] / 2: cost \d+\.\d{6}, train: 0\.\d{6}, val 0\.\d{6}, lr 5\.000000e-02/#
+        for line in epochs { #expect(line.wholeMatch(of: pattern) != nil, "\(line)") }
+        #expect(lines.contains { $0.hasPrefix("finished optimization. best validation accuracy: 0.") })
+        for file in ["config.json", "best.safetensors", "last.safetensors", "checkpoint.safetensors", "history.csv", "train.log"] {
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/run/\(file)"), "\(file) missing")
+        }
+    }
+
+    @Test func augmentIsSavedInTheConfigAndChangesTraining() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let common = ["train", "--data", "mnist-5k", "--model", "linear(10)", "--epochs", "1", "--lr", "0.05", "--seed", "1", "--quiet"]
+        let plain = try GradCommandTests.run(common + ["--out", dir + "/plain"])
+        let augmented = try GradCommandTests.run(common + ["--augment", "flip,crop:2", "--out", dir + "/augmented"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(augmented.status == 0, "\(augmented.stderr)")
+        #expect(try RunFolder.readConfig(dir + "/plain").augment == nil)
+        #expect(try RunFolder.readConfig(dir + "/augmented").augment == "flip,crop:2")
+        // The same seed and data: only the augmentation can make the weights differ.
+        let a = try RunFolder.loadModel(dir + "/plain").model.stateDict()
+        let b = try RunFolder.loadModel(dir + "/augmented").model.stateDict()
+        #expect(a.map(\.name) == b.map(\.name))
+        #expect(zip(a, b).contains { $0.variable.value != $1.variable.value })
+    }
+
+    @Test func aBadAugmentationIsAClearError() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try nabla("train", "--data", "mnist-5k", "--augment", "flip,rotate", "--epochs", "1", "--out", dir + "/run")
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("--augment: unknown augmentation 'rotate'; use flip, crop:PIXELS or both (flip,crop:4)"), "\(run.stderr)")
+
+        var csv = "a,b,label\n"
+        for i in 0..<20 { csv += "\(i),\(i % 3),\(i % 2)\n" }
+        try csv.write(toFile: dir + "/tiny.csv", atomically: true, encoding: .utf8)
+        let tabular = try nabla("train", "--data", dir + "/tiny.csv", "--model", "linear(2)", "--augment", "flip",
+                                "--epochs", "1", "--quiet", "--out", dir + "/csv")
+        #expect(tabular.status != 0)
+        #expect(tabular.stderr.contains("augmentation needs images [C, H, W]; these examples are [2]"), "\(tabular.stderr)")
+    }
+
+    @Test func summaryTakesATextSpecOrAJSONFile() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let text = try nabla("summary", "--model", "linear(16), relu, linear(10)")
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout == """
+            Layer              Output shape  Parameters
+            ---------------------------------------------
+            Input              [1, 28, 28]
+            Flatten()          [784]         0
+            Linear(784 => 16)  [16]          12560
+            ReLU()             [16]          0
+            Linear(16 => 10)   [10]          170
+            Total parameters: 12730
+
+            """)
+        try #"["linear(16)", "relu", "linear(10)"]"#.write(toFile: dir + "/net.json", atomically: true, encoding: .utf8)
+        let json = try nabla("summary", "--model", dir + "/net.json")
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout == text.stdout)
+
+        let missing = try nabla("summary", "--model", dir + "/absent.json")
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("\(dir)/absent.json: cannot read the model file"), "\(missing.stderr)")
+    }
+}
