@@ -44,6 +44,7 @@ demo: build
 
 test: deps $(if $(filter 1,$(TEST_MPI)),deps-mpi)
 	scripts/ensure-python-deps.sh
+	scripts/ensure-chromium.sh
 	$(SWIFT) build $(RELEASE) $(call traits,$(TEST_MPI)) --build-tests -Xswiftc -enable-testing
 	# --no-parallel: OpenBLAS's thread count is process-wide and convolutions set it to 1 while
 	# they run (ConvolutionOps.swift), and sgemm's last bits depend on it; tests that compare two

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Python packages that the safetensors interoperability tests use (safetensors, numpy)
+# Installs the Python packages that the tests use (safetensors and numpy for the safetensors
+# interoperability tests, tensorboard for reading back the event files of `nabla train --tensorboard`)
 # into the `python3` on PATH (or $PYTHON), unless they are already importable. Safe to run again.
 set -euo pipefail
 
@@ -11,7 +12,7 @@ if ! command -v "$PYTHON" >/dev/null 2>&1; then
     exit 1
 fi
 
-if "$PYTHON" -c "import safetensors, numpy" >/dev/null 2>&1; then
+if "$PYTHON" -c "import safetensors, numpy, tensorboard" >/dev/null 2>&1; then
     exit 0
 fi
 
@@ -33,10 +34,10 @@ then
     args+=(--break-system-packages)
 fi
 
-say "installing safetensors and numpy for $("$PYTHON" -c 'import sys; print(sys.executable)') (pip ${args[*]})"
-"$PYTHON" -m pip "${args[@]}" safetensors numpy
+say "installing safetensors, numpy and tensorboard for $("$PYTHON" -c 'import sys; print(sys.executable)') (pip ${args[*]})"
+"$PYTHON" -m pip "${args[@]}" safetensors numpy tensorboard
 
-if ! "$PYTHON" -c "import safetensors, numpy" >/dev/null 2>&1; then
-    say "safetensors or numpy still cannot be imported by $PYTHON after pip install."
+if ! "$PYTHON" -c "import safetensors, numpy, tensorboard" >/dev/null 2>&1; then
+    say "safetensors, numpy or tensorboard still cannot be imported by $PYTHON after pip install."
     exit 1
 fi

@@ -10,7 +10,8 @@ struct PlotCommand: ParsableCommand {
         Example:
           nabla plot runs/mnist
         writes loss.svg/.png (the loss per iteration, raw and smoothed), accuracy.svg/.png (training and
-        validation accuracy per epoch: the gap between them) and lr.svg/.png into the run folder, then
+        validation accuracy per epoch: the gap between them), lr.svg/.png and update-ratios.svg/.png
+        (‖update‖/‖weights‖ per parameter tensor per epoch, log scale, 1e-3 marked) into the run folder, then
         prints the lectures' diagnosis: a big gap means overfitting (more regularization); both low and
         close, too little capacity; a flat loss, a learning rate too low; an exploding one, too high.
         """
@@ -34,9 +35,7 @@ struct PlotCommand: ParsableCommand {
             let record = try RunRecord.read(folder)
             let target = out ?? folder
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-            let written = try RunPlots.lossChart(record).write(to: target + "/loss", width: width, height: height)
-                + RunPlots.accuracyChart(record).write(to: target + "/accuracy", width: width, height: height)
-                + RunPlots.learningRateChart(record).write(to: target + "/lr", width: width, height: height)
+            let written = try RunPlots.write(record, to: target, width: width, height: height)
             print("\(record.stepLosses.count) iterations, \(record.epochs.count) epochs")
             print("wrote " + written.joined(separator: ", "))
             for finding in LearningDiagnosis.diagnose(record) { print(finding.message) }

@@ -25,6 +25,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue the interrupted run in this folder, with its own settings.")
     var resume: String?
 
+    @Option(help: "Also write TensorBoard event files into this folder (loss per step, epoch metrics, update ratios, weight histograms); watch with tensorboard --logdir DIR.")
+    var tensorboard: String?
+
     @Flag(help: "Print only the final lines.")
     var quiet = false
 
@@ -52,6 +55,9 @@ struct TrainCommand: ParsableCommand {
         let trainer = Trainer(model: network, optimizer: optimizer, options: try config.trainerOptions(verbose: !quiet),
                               callbacks: config.makeCallbacks())
 
+        if let tensorboard {
+            trainer.callbacks.append(try TensorBoardLogger(directory: tensorboard, history: trainer.history))
+        }
         var log: FileHandle? = nil
         if let folder {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

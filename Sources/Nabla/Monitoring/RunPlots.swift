@@ -1,20 +1,31 @@
 import Foundation
 
-/// A run's record as `nabla train` leaves it in its folder: the loss of every step (`steps.csv`)
-/// and the metrics of every epoch (`history.csv`: epoch, loss, train_acc, val_acc, val_loss, lr).
+/// A run's record as `nabla train` leaves it in its folder: the loss of every step (`steps.csv`),
+/// the metrics of every epoch (`history.csv`: epoch, loss, train_acc, val_acc, val_loss, lr) and
+/// the update-to-weight ratios of every epoch (`update_ratios.csv`: epoch, then one column per
+/// parameter tensor).
 public struct RunRecord: Equatable {
     /// The loss of each iteration.
     public var stepLosses: [Double]
     /// Each epoch's metrics by column name.
     public var epochs: [[String: Double]]
+    /// Each epoch's update ratios by parameter name, with its `epoch`.
+    public var updateRatios: [[String: Double]]
 
     /// A record from its parts.
-    public init(stepLosses: [Double], epochs: [[String: Double]]) {
+    public init(stepLosses: [Double], epochs: [[String: Double]], updateRatios: [[String: Double]] = []) {
         self.stepLosses = stepLosses
         self.epochs = epochs
+        self.updateRatios = updateRatios
     }
 
-    /// Reads `history.csv` and `steps.csv` from a run folder.
+    /// The record of a history kept in memory.
+    public init(_ history: History) {
+        self.init(stepLosses: history.stepLosses, epochs: history.epochs, updateRatios: history.updateRatios)
+    }
+
+    /// Reads `history.csv` and `steps.csv` from a run folder, and `update_ratios.csv` when it is there
+    /// (runs of older versions lack it).
     /// - Throws: `TrainingError` naming the missing file.
     public static func read(_ folder: String) throws -> RunRecord {
         func load(_ name: String) throws -> [[String: Double]] {
@@ -26,7 +37,8 @@ public struct RunRecord: Equatable {
         }
         let epochs = try load("history.csv")
         let steps = try load("steps.csv")
-        return RunRecord(stepLosses: steps.map { $0["loss"] ?? .nan }, epochs: epochs)
+        let ratios = (try? String(contentsOfFile: folder + "/update_ratios.csv", encoding: .utf8)).map(parseCSV) ?? []
+        return RunRecord(stepLosses: steps.map { $0["loss"] ?? .nan }, epochs: epochs, updateRatios: ratios)
     }
 
     /// Rows of a CSV file with a header line, as numbers by column name (empty cells left out;
@@ -48,6 +60,11 @@ public struct RunRecord: Equatable {
 
     /// The epoch numbers.
     public var epochNumbers: [Double] { epochs.enumerated().map { $0.element["epoch"] ?? Double($0.offset + 1) } }
+
+    /// The parameter names with update ratios, in the model's order.
+    public var updateRatioNames: [String] {
+        Set(updateRatios.flatMap(\.keys)).subtracting(["epoch"]).sorted(by: History.naturalOrder)
+    }
 }
 
 /// The pictures of a run: the loss per iteration (raw and smoothed), the training and validation
@@ -110,11 +127,32 @@ public enum RunPlots {
                          logScaleY: logScale, integerX: true, includeZeroY: !logScale)
     }
 
-    /// Writes `loss`, `accuracy` and `lr` as SVG and PNG into `folder`; returns the paths written.
+    /// The update-to-weight ratio ‖Δw‖/‖w‖ of every parameter tensor per epoch, on a log scale, with
+    /// a gray line at the rule of thumb's 1e-3 (far below: learning rate too low; far above: too high).
+    public static func updateRatioChart(_ record: RunRecord) -> LineChart {
+        let epochs = record.updateRatios.enumerated().map { $0.element["epoch"] ?? Double($0.offset + 1) }
+        let names = record.updateRatioNames
+        var series = names.enumerated().map { i, name in
+            Series(name, x: epochs, y: record.updateRatios.map { $0[name] ?? .nan },
+                   color: Color.palette[i % Color.palette.count], markers: true)
+        }
+        let reference = healthyUpdateRatio
+        let span = epochs.isEmpty ? [1.0, 2.0] : [epochs.min()!, epochs.max()!]
+        series.append(Series("1e-3 (rule of thumb)", x: span, y: [reference, reference], color: Color(150, 150, 150), lineWidth: 2))
+        return LineChart(title: "update / weight ratio" + (names.isEmpty ? " (not recorded)" : " (log scale)"),
+                         xLabel: "epoch", yLabel: "|update| / |weights|", series: series, logScaleY: true, integerX: true)
+    }
+
+    /// The lectures' healthy update-to-weight ratio.
+    public static let healthyUpdateRatio = 1e-3
+
+    /// Writes `loss`, `accuracy`, `lr` and `update-ratios` as SVG and PNG into `folder`; returns the
+    /// paths written.
     @discardableResult
-    public static func write(_ record: RunRecord, to folder: String) throws -> [String] {
-        try lossChart(record).write(to: folder + "/loss")
-            + accuracyChart(record).write(to: folder + "/accuracy")
-            + learningRateChart(record).write(to: folder + "/lr")
+    public static func write(_ record: RunRecord, to folder: String, width: Int = 900, height: Int = 560) throws -> [String] {
+        try lossChart(record).write(to: folder + "/loss", width: width, height: height)
+            + accuracyChart(record).write(to: folder + "/accuracy", width: width, height: height)
+            + learningRateChart(record).write(to: folder + "/lr", width: width, height: height)
+            + updateRatioChart(record).write(to: folder + "/update-ratios", width: width, height: height)
     }
 }

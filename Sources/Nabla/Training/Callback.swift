@@ -4,6 +4,9 @@
 public protocol TrainingCallback: AnyObject {
     /// Before the first epoch (also when resuming).
     func trainingWillBegin(_ state: TrainingState) throws
+    /// Before each optimization step (`state.stepInEpoch` steps of the epoch are done), so that a
+    /// callback can look at the weights as the step finds them.
+    func batchWillBegin(_ state: TrainingState) throws
     /// After each optimization step, with the step's loss.
     func batchDidEnd(_ state: TrainingState, loss: Double) throws
     /// After each epoch's evaluation, with its metrics (`loss`, `train_acc`, `val_acc`, `val_loss`, `lr`).
@@ -14,6 +17,7 @@ public protocol TrainingCallback: AnyObject {
 
 extension TrainingCallback {
     public func trainingWillBegin(_ state: TrainingState) throws {}
+    public func batchWillBegin(_ state: TrainingState) throws {}
     public func batchDidEnd(_ state: TrainingState, loss: Double) throws {}
     public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {}
     public func trainingDidEnd(_ state: TrainingState) throws {}

@@ -22,6 +22,8 @@ public struct CheckpointInfo: Codable, Equatable {
     public var callbacks: [String: [String: Double]]
     /// Reduce-on-plateau's state, when used.
     public var plateau: ReduceOnPlateau?
+    /// The per-epoch update-to-weight ratios so far (absent in checkpoints of older versions).
+    public var updateRatios: [[String: Double]]?
 }
 
 /// A callback whose state belongs in a checkpoint.
@@ -84,7 +86,9 @@ public final class Checkpointer: TrainingCallback {
             epoch: state.epoch, step: state.step, generator: trainer.generator,
             dropoutGenerators: [:], best: trainer.bestModel.best, bestEpoch: trainer.bestModel.bestEpoch,
             initialLoss: trainer.divergenceGuard.initialLoss, history: trainer.history.epochs,
-            callbacks: [:], plateau: trainer.plateau?.schedule)
+            callbacks: [:], plateau: trainer.plateau?.schedule,
+            // JSON has no NaN: an undefined ratio is left out, and read back as missing.
+            updateRatios: trainer.history.updateRatios.map { $0.filter { $0.value.isFinite } })
         for (path, module) in state.model.modules() {
             if let dropout = module as? Dropout { info.dropoutGenerators[path] = dropout.generator }
         }
@@ -126,7 +130,8 @@ extension Trainer {
         }
         startEpoch = info.epoch
         startStep = info.step
-        history.restore(epochs: info.history, stepLosses: tensors["history.step_losses"]?.doubles ?? [])
+        history.restore(epochs: info.history, stepLosses: tensors["history.step_losses"]?.doubles ?? [],
+                        updateRatios: info.updateRatios ?? [])
         divergenceGuard.restore(initialLoss: info.initialLoss)
         let bestPath = (path as NSString).deletingLastPathComponent + "/best.safetensors"
         let bestWeights = FileManager.default.fileExists(atPath: bestPath) ? try Safetensors.read(bestPath).tensors : [:]

@@ -4,6 +4,9 @@ public final class History: TrainingCallback {
     public private(set) var stepLosses: [Double] = []
     /// Per epoch: `epoch`, `loss` (mean over its steps), `train_acc`, `val_acc`, `val_loss`, `lr`.
     public private(set) var epochs: [[String: Double]] = []
+    /// Per epoch that measured them: `epoch` and, by parameter name, the mean update-to-weight ratio
+    /// ‖Δw‖ / ‖w‖ of the steps `UpdateRatioMonitor` sampled.
+    public private(set) var updateRatios: [[String: Double]] = []
 
     public init() {}
 
@@ -18,10 +21,24 @@ public final class History: TrainingCallback {
     /// The values of one metric, epoch by epoch.
     public func metric(_ name: String) -> [Double] { epochs.compactMap { $0[name] } }
 
+    /// Records one epoch's update-to-weight ratios by parameter name.
+    public func recordUpdateRatios(_ ratios: [String: Double], epoch: Int) {
+        var row = ratios
+        row["epoch"] = Double(epoch)
+        updateRatios.append(row)
+    }
+
+    /// The parameter names that have update ratios, in the model's order (`layers.2.weight`
+    /// before `layers.10.weight`).
+    public var updateRatioNames: [String] {
+        Set(updateRatios.flatMap(\.keys)).subtracting(["epoch"]).sorted(by: History.naturalOrder)
+    }
+
     /// Restores a history saved by `epochCSV` and `stepCSV` (when resuming a run).
-    public func restore(epochs: [[String: Double]], stepLosses: [Double]) {
+    public func restore(epochs: [[String: Double]], stepLosses: [Double], updateRatios: [[String: Double]] = []) {
         self.epochs = epochs
         self.stepLosses = stepLosses
+        self.updateRatios = updateRatios
     }
 
     /// The per-epoch metrics as CSV with a header line.
@@ -29,6 +46,25 @@ public final class History: TrainingCallback {
         let columns = ["epoch", "loss", "train_acc", "val_acc", "val_loss", "lr"]
         let rows = epochs.map { row in columns.map { c in row[c].map { c == "epoch" ? String(Int($0)) : "\($0)" } ?? "" }.joined(separator: ",") }
         return ([columns.joined(separator: ",")] + rows).joined(separator: "\n") + "\n"
+    }
+
+    /// The update ratios as CSV: `epoch` and one column per parameter tensor.
+    public var updateRatioCSV: String {
+        let columns = ["epoch"] + updateRatioNames
+        let rows = updateRatios.map { row in
+            columns.map { c in row[c].map { c == "epoch" ? String(Int($0)) : "\($0)" } ?? "" }.joined(separator: ",")
+        }
+        return ([columns.joined(separator: ",")] + rows).joined(separator: "\n") + "\n"
+    }
+
+    /// Dotted names compared part by part, numbers as numbers: `layers.2.weight` < `layers.10.weight`.
+    public static func naturalOrder(_ a: String, _ b: String) -> Bool {
+        let x = a.split(separator: "."), y = b.split(separator: ".")
+        for (p, q) in zip(x, y) where p != q {
+            if let i = Int(p), let j = Int(q) { return i < j }
+            return p < q
+        }
+        return x.count < y.count
     }
 
     /// The per-step losses as CSV with a header line.

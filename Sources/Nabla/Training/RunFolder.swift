@@ -53,7 +53,7 @@ public struct RunConfig: Codable, Equatable {
 }
 
 /// The files of a run folder: `config.json`, `best.safetensors`, `last.safetensors`,
-/// `checkpoint.safetensors`, `history.csv`, `steps.csv`, `train.log`.
+/// `checkpoint.safetensors`, `history.csv`, `steps.csv`, `update_ratios.csv`, `train.log`.
 public enum RunFolder {
     public static func configPath(_ folder: String) -> String { folder + "/config.json" }
 
@@ -89,19 +89,47 @@ public enum RunFolder {
     }
 }
 
-/// Writes the history (`history.csv`, `steps.csv`) after every epoch, and the epoch lines to
-/// `train.log`, so that an interrupted run leaves its record behind.
+/// Writes the run's record into its folder — `history.csv` (per epoch), `steps.csv` (per step) and
+/// `update_ratios.csv` (per epoch, per parameter) — so that `nabla plot` and `nabla report` work on
+/// a run in progress and on one that stopped.
+///
+/// The files are written when training begins (a run that diverges at its first step still has
+/// them), after every epoch, when training ends for any reason (divergence, early stopping,
+/// Ctrl-C: the steps of the unfinished epoch are kept), and, during an epoch, `steps.csv` again
+/// whenever `stepWriteInterval` seconds have passed since it was last written. Rewriting the whole
+/// file is what makes each write atomic; the interval keeps that cost away from every step.
 public final class RunRecorder: TrainingCallback {
     public let folder: String
+    /// Seconds between writes of `steps.csv` within an epoch (0: after every step).
+    public var stepWriteInterval: Double
     private unowned let trainer: Trainer
+    private var lastStepWrite = Date.distantPast
 
-    public init(folder: String, trainer: Trainer) {
+    public init(folder: String, trainer: Trainer, stepWriteInterval: Double = 2) {
         self.folder = folder
         self.trainer = trainer
+        self.stepWriteInterval = stepWriteInterval
     }
 
-    public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {
-        try AtomicFile.write(Data(trainer.history.epochCSV.utf8), to: folder + "/history.csv")
+    public func trainingWillBegin(_ state: TrainingState) throws { try writeAll() }
+
+    public func batchDidEnd(_ state: TrainingState, loss: Double) throws {
+        guard Date().timeIntervalSince(lastStepWrite) >= stepWriteInterval else { return }
+        try writeSteps()
+    }
+
+    public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws { try writeAll() }
+
+    public func trainingDidEnd(_ state: TrainingState) throws { try writeAll() }
+
+    private func writeSteps() throws {
         try AtomicFile.write(Data(trainer.history.stepCSV.utf8), to: folder + "/steps.csv")
+        lastStepWrite = Date()
+    }
+
+    private func writeAll() throws {
+        try AtomicFile.write(Data(trainer.history.epochCSV.utf8), to: folder + "/history.csv")
+        try AtomicFile.write(Data(trainer.history.updateRatioCSV.utf8), to: folder + "/update_ratios.csv")
+        try writeSteps()
     }
 }

@@ -63,7 +63,8 @@ public struct TrainingResult {
 /// measures training accuracy (on a fixed sample), validation accuracy and loss, and prints
 /// `Finished epoch 3 / 10: cost 1.942257, train: 0.376000, val 0.352000, lr 3.000000e-03`.
 ///
-/// Everything beyond the loop is a callback: `history` (always), `bestModel` (keeps and restores the
+/// Everything beyond the loop is a callback: `history` (always), `updateRatios` (the update-to-weight
+/// ratios of a few steps per epoch, into the history), `bestModel` (keeps and restores the
 /// weights with the best validation accuracy), `divergenceGuard` (stops on NaN/inf or a loss above
 /// 3× its start), a progress reporter when `verbose`, plus any given (early stopping, checkpoints).
 public final class Trainer {
@@ -71,6 +72,8 @@ public final class Trainer {
     public let optimizer: any Optimizer
     public var options: TrainerOptions
     public let history = History()
+    /// Measures ‖update‖ / ‖weights‖ per parameter on a few steps of each epoch, into `history`.
+    public private(set) lazy var updateRatios = UpdateRatioMonitor(history: history)
     public let bestModel = BestModel()
     public let divergenceGuard = DivergenceGuard()
     /// Extra callbacks, run after the built-in ones.
@@ -98,7 +101,7 @@ public final class Trainer {
 
     /// All callbacks in the order they run.
     public var allCallbacks: [any TrainingCallback] {
-        var all: [any TrainingCallback] = [history, divergenceGuard, bestModel]
+        var all: [any TrainingCallback] = [history, updateRatios, divergenceGuard, bestModel]
         all += callbacks
         if options.verbose { all.append(reporter) }
         return all
@@ -147,6 +150,7 @@ public final class Trainer {
             for indices in batches {
                 var batch = train.batch(indices)
                 batch.features = options.augmentation.apply(batch.features, generator: &generator)
+                for c in callbacks { try c.batchWillBegin(state) }
                 let loss = trainStep(batch)
                 lossSum += loss
                 state.step += 1

@@ -26,7 +26,7 @@ import Testing
 
         let written = try RunPlots.write(record, to: folder)
         #expect(written.map { ($0 as NSString).lastPathComponent }
-                == ["loss.svg", "loss.png", "accuracy.svg", "accuracy.png", "lr.svg", "lr.png"])
+                == ["loss.svg", "loss.png", "accuracy.svg", "accuracy.png", "lr.svg", "lr.png", "update-ratios.svg", "update-ratios.png"])
         for path in written where path.hasSuffix(".png") {
             let png = try DecodedPNG(Data(contentsOf: URL(fileURLWithPath: path)))
             #expect(png.width == 900 && png.height == 560 && png.distinctColors > 10, "\(path)")
@@ -73,5 +73,54 @@ import Testing
         #expect(overfit[0].message.contains("overfitting") && overfit[0].message.contains("regularization"))
         let flat = LearningDiagnosis.diagnose(Self.record(losses: Array(repeating: 2.3, count: 50), train: [0.1], val: [0.1]))
         #expect(flat[0].message.contains("learning rate is too low"))
+    }
+
+    @Test func emptyOneEpochAndNaNHistoriesDrawPictures() throws {
+        let ratios: [[String: Double]] = [["epoch": 1, "0.weight": 2e-3, "0.bias": .nan]]
+        let records = [
+            RunRecord(stepLosses: [], epochs: []),
+            Self.record(losses: [2.3, 2.1, 1.9], train: [0.4], val: [0.35]),
+            RunRecord(stepLosses: [.nan, .nan, .infinity], epochs: [["epoch": 1, "loss": .nan, "train_acc": .nan, "val_acc": 0.1, "lr": 0.1]],
+                      updateRatios: ratios),
+        ]
+        for record in records {
+            let charts = [RunPlots.lossChart(record), RunPlots.accuracyChart(record), RunPlots.learningRateChart(record),
+                          RunPlots.updateRatioChart(record)]
+            for chart in charts {
+                let png = try DecodedPNG(chart.png(width: 400, height: 300))
+                // Axes, ticks and the title at least: ink on white, not a blank or black picture.
+                #expect(png.width == 400 && png.height == 300 && png.count([40, 40, 40]) > 100, "\(chart.title)")
+                #expect(png.count([255, 255, 255]) > 400 * 300 / 2, "\(chart.title)")
+                let names = try parseSVG(chart.svg(width: 400, height: 300))
+                #expect(names.first == "svg" && names.contains("text"), "\(chart.title)")
+            }
+        }
+    }
+
+    @Test func updateRatiosAreALogChartWithTheRuleOfThumb() throws {
+        let record = RunRecord(stepLosses: Self.decreasing, epochs: [],
+                               updateRatios: [["epoch": 1, "2.weight": 3e-3, "0.weight": 1e-2, "10.weight": 4e-4],
+                                              ["epoch": 2, "2.weight": 2e-3, "0.weight": 5e-3, "10.weight": 5e-4]])
+        let chart = RunPlots.updateRatioChart(record)
+        #expect(chart.logScaleY && chart.title == "update / weight ratio (log scale)")
+        #expect(chart.series.map(\.name) == ["0.weight", "2.weight", "10.weight", "1e-3 (rule of thumb)"])
+        #expect(chart.series[0].x == [1, 2] && chart.series[0].y == [1e-2, 5e-3])
+        #expect(chart.series[3].x == [1, 2] && chart.series[3].y == [1e-3, 1e-3])
+        let png = try DecodedPNG(chart.png())
+        #expect(png.count([150, 150, 150]) > 300)   // the reference line is drawn
+        #expect(RunPlots.updateRatioChart(RunRecord(stepLosses: [], epochs: [])).title == "update / weight ratio (not recorded)")
+    }
+
+    @Test func readsUpdateRatiosWhenTheRunHasThem() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-ratios-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "epoch,loss\n".write(toFile: folder + "/history.csv", atomically: true, encoding: .utf8)
+        try "step,loss\n".write(toFile: folder + "/steps.csv", atomically: true, encoding: .utf8)
+        #expect(try RunRecord.read(folder) == RunRecord(stepLosses: [], epochs: []))   // an older run: no update_ratios.csv
+        try "epoch,0.bias,0.weight\n1,nan,0.002\n2,0.01,0.001\n".write(toFile: folder + "/update_ratios.csv", atomically: true, encoding: .utf8)
+        let record = try RunRecord.read(folder)
+        #expect(record.updateRatioNames == ["0.bias", "0.weight"] && record.updateRatios.count == 2)
+        #expect(record.updateRatios[0]["0.bias"]!.isNaN && record.updateRatios[1] == ["epoch": 2, "0.bias": 0.01, "0.weight": 0.001])
     }
 }
