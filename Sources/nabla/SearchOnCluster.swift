@@ -46,18 +46,18 @@ extension SearchCommand {
     }
 
     private func serve(transport: MPITransport, blasThreads: Int) throws {
-        // Tests only: this rank dies (with its trial's process) 0.3 s into its first trial,
-        // as a worker whose machine fails would.
+        // Tests only: this rank dies, with its trial's process, as soon as its first trial is
+        // running, as a worker whose machine fails would (a delay would race with trials that
+        // take well under a second).
         let doomed = ProcessInfo.processInfo.environment["NABLA_TEST_KILL_RANK"].flatMap { Int($0) } == transport.rank
         let worker = ClusterWorker(transport: transport, coordinatorTimeout: heartbeatTimeout)
         try worker.serve { request, heartbeat in
-            let started = Date()
-            return try runTrial(request, blasThreads: blasThreads) { pid in
-                heartbeat()
-                if doomed && Date().timeIntervalSince(started) > 0.3 {
+            try runTrial(request, blasThreads: blasThreads) { pid in
+                if doomed {
                     kill(pid, SIGKILL)
                     kill(getpid(), SIGKILL)
                 }
+                heartbeat()
             }
         }
     }
