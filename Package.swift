@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -6,6 +6,11 @@ let package = Package(
     products: [
         .library(name: "Nabla", targets: ["Nabla"]),
         .executable(name: "nabla", targets: ["nabla"]),
+    ],
+    // `MPI` (off by default): `nabla search` started under mpirun spreads its trials over the
+    // ranks through Open MPI. Build with `swift build --traits MPI` (`make mpi`).
+    traits: [
+        .trait(name: "MPI", description: "Cluster hyperparameter search through Open MPI (libopenmpi-dev)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,6 +23,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // OpenSSL's libcrypto (Debian: libssl-dev), for MD5 checksums of downloads.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // Open MPI's C API (Debian: libopenmpi-dev), used only with the MPI trait.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(
             name: "Nabla",
             dependencies: ["CBLAS", "CZlib", "COpenSSL", .product(name: "Numerics", package: "swift-numerics")],
@@ -26,7 +33,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "nabla",
-            dependencies: ["Nabla", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Nabla", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .target(name: "CMPI", condition: .when(traits: ["MPI"]))]
         ),
         .executableTarget(
             name: "NablaBench",

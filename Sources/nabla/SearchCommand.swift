@@ -11,6 +11,11 @@ struct SearchCommand: ParsableCommand {
         --out/results.jsonl as trials finish, so `--resume` continues an interrupted search.
         Searched names lr, reg, momentum, lr-decay, batch-size and weight-decay set those options;
         any other name fills {name} in the model, e.g. --model "linear({hidden}), relu, linear(10)".
+        At the end, search.svg / search.png in --out plot validation accuracy against each parameter.
+
+        Built with the MPI trait (make mpi) and started under mpirun, rank 0 coordinates and the
+        other ranks run the trials (add --enable-recovery, so that a lost worker's trial is rerun
+        on another rank); see the README for clusters (hostfile, Slurm).
 
         Example:
           nabla search --space "lr=log(1e-4,1e-1), reg=log(1e-5,1e-1), hidden=choice(50,100,200)" \\
@@ -70,7 +75,37 @@ struct SearchCommand: ParsableCommand {
         try reportingErrors(search)
     }
 
+    @Option(help: "Under mpirun: seconds a worker may stay silent while it trains before it is declared lost and its trial goes to another rank.")
+    var heartbeatTimeout: Double = 30
+
+    /// Whether an MPI launcher started this process: Open MPI's mpirun sets OMPI_COMM_WORLD_SIZE,
+    /// PMIx launchers (mpirun, `srun --mpi=pmix`) PMIX_RANK.
+    static var startedByMPILauncher: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMIX_RANK"] != nil
+    }
+
     private func search() throws {
+        let plan = try makePlan()
+        if SearchCommand.startedByMPILauncher {
+            #if MPI
+            if try searchOnCluster(plan) { return }
+            #else
+            if let size = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap({ Int($0) }), size > 1 {
+                throw SearchError("started under mpirun with \(size) ranks, but this nabla was built without MPI: build it with `make mpi` (swift build --traits MPI)")
+            }
+            #endif
+        }
+        let results = try prepareFolder()
+        let blasThreads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        let search = HyperparameterSearch(plan: plan, results: results, workers: workers) { request in
+            try runTrial(request, blasThreads: blasThreads)
+        }
+        try report(try search.run(), plan: plan)
+    }
+
+    /// The plan of the options, checked.
+    func makePlan() throws -> SearchPlan {
         let space = try SearchSpace.parse(self.space)
         for (name, _) in space.parameters where SearchCommand.trainOptions[name] == nil && !model.contains("{\(name)}") {
             throw SearchError("\(name) is neither a training option (\(SearchCommand.trainOptions.keys.sorted().joined(separator: ", "))) nor used as {\(name)} in --model")
@@ -79,24 +114,28 @@ struct SearchCommand: ParsableCommand {
             throw SearchError("unknown --strategy '\(self.strategy)'; use random or grid")
         }
         guard workers >= 1 else { throw SearchError("--workers must be at least 1") }
+        guard heartbeatTimeout > 0 else { throw SearchError("--heartbeat-timeout must be positive") }
         let stageList = try stages.map(SearchPlan.parseStages) ?? [.init(epochs: epochs, trials: trials)]
-        let plan = SearchPlan(space: space, strategy: strategy, stages: stageList, seed: seed)
+        return SearchPlan(space: space, strategy: strategy, stages: stageList, seed: seed)
+    }
 
+    /// The results file in --out, which must be new unless --resume.
+    func prepareFolder() throws -> SearchResults {
         let results = SearchResults(path: out + "/results.jsonl")
         if FileManager.default.fileExists(atPath: results.path) && !resume {
             throw SearchError("\(out) already holds a search; add --resume to continue it, or choose another --out")
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let blasThreads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        return results
+    }
 
-        let search = HyperparameterSearch(plan: plan, results: results, workers: workers) { request in
-            try runTrial(request, executable: executable, blasThreads: blasThreads)
-        }
-        let records = try search.run()
-        let order = space.parameters.map(\.name)
+    /// The ranked table, the plot, the edge warnings and the best settings as a `nabla train` command.
+    func report(_ records: [TrialRecord], plan: SearchPlan) throws {
+        let space = plan.space
         print("\nresults, best first:")
-        print(rankedTable(records, parameterOrder: order))
+        print(rankedTable(records, parameterOrder: space.parameters.map(\.name)))
+        let plot = try SearchPlot.write(records, space: space, to: out)
+        print("plot written to \(plot.joined(separator: ", "))")
         guard let best = records.filter({ $0.validationAccuracy != nil }).max(by: { $0.validationAccuracy! < $1.validationAccuracy! }) else {
             print("no trial finished an epoch")
             return
@@ -130,11 +169,13 @@ struct SearchCommand: ParsableCommand {
         return args
     }
 
-    private func runTrial(_ request: TrialRequest, executable: String, blasThreads: Int) throws -> TrialRecord {
+    /// Runs one trial as a `nabla train` process in --out/trial-NNNN and reads its history;
+    /// `whileRunning` is called with the process id every 0.1 s until it ends (MPI heartbeats).
+    func runTrial(_ request: TrialRequest, blasThreads: Int, whileRunning: (pid_t) -> Void = { _ in }) throws -> TrialRecord {
         let folder = out + String(format: "/trial-%04d", request.trial)
         try? FileManager.default.removeItem(atPath: folder)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["train"] + trainArguments(settings: request.settings, epochs: request.epochs) + ["--out", folder, "--quiet"]
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = String(blasThreads)
@@ -144,8 +185,14 @@ struct SearchCommand: ParsableCommand {
         process.standardOutput = FileHandle.nullDevice
         let started = Date()
         try process.run()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        // Read standard error on another thread, so that this one can send heartbeats meanwhile.
+        let reader = StandardErrorReader(errors.fileHandleForReading)
+        while process.isRunning {
+            whileRunning(process.processIdentifier)
+            usleep(100_000)
+        }
         process.waitUntilExit()
+        let stderr = reader.wait()
         let seconds = Date().timeIntervalSince(started)
 
         let history = (try? String(contentsOfFile: folder + "/history.csv", encoding: .utf8)) ?? ""
@@ -167,4 +214,23 @@ struct SearchCommand: ParsableCommand {
 private func quoted(_ s: String) -> String {
     guard let eq = s.firstIndex(of: "="), s.contains(where: { " (),{}\"'".contains($0) }) else { return s }
     return String(s[...eq]) + "\"" + s[s.index(after: eq)...] + "\""
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class StandardErrorReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    /// Everything read, once the writer has closed the pipe.
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
 }

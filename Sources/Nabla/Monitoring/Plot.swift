@@ -14,6 +14,8 @@ public struct Series {
     public var lineWidth: Double
     /// Whether each point gets a dot.
     public var markers: Bool
+    /// Whether consecutive points are joined by a line (false: a scatter of dots, e.g. one per trial).
+    public var connected = true
 
     /// A series of points (`x[i]`, `y[i]`). Non-finite values leave a gap in the line.
     public init(_ name: String, x: [Double], y: [Double], color: Color? = nil, lineWidth: Double = 2, markers: Bool = false) {
@@ -52,16 +54,18 @@ public struct LineChart: Chart {
     public var textScale: Int
     /// Whether the y axis starts at zero.
     public var includeZeroY: Bool
+    /// Whether the x axis is logarithmic (learning rates, regularization strengths); non-positive x leave gaps.
+    public var logScaleX: Bool
 
     /// A line chart; the axes cover all finite values of all series.
     public init(title: String = "", xLabel: String = "", yLabel: String = "", series: [Series], logScaleY: Bool = false,
-                integerX: Bool = false, textScale: Int = 2, includeZeroY: Bool = false) {
+                integerX: Bool = false, textScale: Int = 2, includeZeroY: Bool = false, logScaleX: Bool = false) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series; self.logScaleY = logScaleY
-        self.integerX = integerX; self.textScale = textScale; self.includeZeroY = includeZeroY
+        self.integerX = integerX; self.textScale = textScale; self.includeZeroY = includeZeroY; self.logScaleX = logScaleX
     }
 
     public func draw(on canvas: any Canvas, in frame: Rect) {
-        let xAxis = Axis(covering: series.flatMap(\.x), integerTicks: integerX)
+        let xAxis = Axis(covering: series.flatMap(\.x), logarithmic: logScaleX, integerTicks: integerX)
         let yAxis = Axis(covering: series.flatMap(\.y), logarithmic: logScaleY, includeZero: includeZeroY)
         let plot = PlotFrame(frame: frame, xAxis: xAxis, yAxis: yAxis, title: title, xLabel: xLabel, yLabel: yLabel, textScale: textScale)
         plot.drawBackground(on: canvas)
@@ -70,7 +74,7 @@ public struct LineChart: Chart {
             let color = s.color ?? Color.palette[index % Color.palette.count]
             var run: [Point] = []
             for (x, y) in zip(s.x, s.y) {
-                if let p = plot.point(x, y) { run.append(p) } else {
+                if let p = plot.point(x, y), s.connected { run.append(p) } else {
                     canvas.stroke(run, color: color, lineWidth: s.lineWidth); run = []
                 }
                 if s.markers, let p = plot.point(x, y) { canvas.stroke([p], color: color, lineWidth: s.lineWidth + 5) }

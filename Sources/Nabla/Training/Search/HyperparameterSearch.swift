@@ -49,7 +49,8 @@ public struct SearchPlan {
         var stageSpace = space
         if index > 0 {
             let finished = previous.filter { $0.status == "ok" && $0.validationAccuracy != nil }
-            let best = finished.sorted { $0.validationAccuracy! > $1.validationAccuracy! }
+            // Ties go to the earlier trial: the file's order depends on which trial finished first.
+            let best = finished.sorted { ($0.validationAccuracy!, -$0.trial) > ($1.validationAccuracy!, -$1.trial) }
                 .prefix(Swift.max(1, Swift.min(keepBest, finished.count / 4)))
             stageSpace = space.narrowed(around: best.map(\.settings))
         }
@@ -64,12 +65,23 @@ public struct SearchPlan {
 }
 
 /// What a trial is asked to do.
-public struct TrialRequest {
+public struct TrialRequest: Codable, Equatable {
+    /// The trial's number within the whole search, from 0.
     public var trial: Int
+    /// The coarse-to-fine stage, from 0.
     public var stage: Int
     public var epochs: Int
+    /// The values to train with, by parameter name.
     public var settings: [String: Double]
+
+    public init(trial: Int, stage: Int, epochs: Int, settings: [String: Double]) {
+        self.trial = trial; self.stage = stage; self.epochs = epochs; self.settings = settings
+    }
 }
+
+/// Runs a stage's trials somewhere else (e.g. on the ranks of an MPI job), calling `finished`
+/// once for each trial as its record arrives; `HyperparameterSearch` records and reports them.
+public typealias TrialDispatcher = (_ requests: [TrialRequest], _ finished: (TrialRecord) throws -> Void) throws -> Void
 
 /// Runs a search: stage by stage, trials in parallel on `workers` at a time, each result appended
 /// to the results file as soon as it is known; trials already in the file are not run again.
@@ -81,6 +93,9 @@ public final class HyperparameterSearch {
     public let runTrial: (TrialRequest) throws -> TrialRecord
     /// Where progress lines go.
     public var log: (String) -> Void = { print($0); fflush(stdout) }
+    /// When set, trials run through it instead of on `workers` local threads: the stages, the
+    /// settings and the results file stay the same, so the results do too.
+    public var dispatcher: TrialDispatcher?
 
     public init(plan: SearchPlan, results: SearchResults, workers: Int = 1,
                 runTrial: @escaping (TrialRequest) throws -> TrialRecord) {
@@ -118,6 +133,15 @@ public final class HyperparameterSearch {
     }
 
     private func runParallel(_ requests: [TrialRequest], total: Int) throws -> [TrialRecord] {
+        if let dispatcher {
+            var finished: [TrialRecord] = []
+            try dispatcher(requests) { record in
+                try results.append(record)
+                finished.append(record)
+                report(record, total: total)
+            }
+            return finished.sorted { $0.trial < $1.trial }
+        }
         let progress = Progress()
         let group = DispatchGroup()
         for _ in 0..<Swift.min(workers, requests.count) {

@@ -72,7 +72,12 @@ public struct SearchResults {
 /// The results ranked best first, in the lectures' format:
 /// `val_acc: 0.527000, lr: 5.340517e-04, reg: 4.097824e-01, (0 / 100)`.
 public func rankedTable(_ records: [TrialRecord], parameterOrder: [String]) -> String {
-    let ranked = records.sorted { ($0.validationAccuracy ?? -1) > ($1.validationAccuracy ?? -1) }
+    // Ties go to the earlier trial, so the table does not depend on the order trials finished in
+    // (serial, parallel and MPI runs append them in different orders).
+    let ranked = records.sorted { a, b in
+        let (x, y) = (a.validationAccuracy ?? -1, b.validationAccuracy ?? -1)
+        return x != y ? x > y : a.trial < b.trial
+    }
     return ranked.enumerated().map { rank, r in
         let settings = parameterOrder.compactMap { name in
             r.settings[name].map { $0 == $0.rounded() && Swift.abs($0) < 1e6 ? "\(name): \(Int($0))" : String(format: "%@: %e", name, $0) }
