@@ -53,6 +53,7 @@ test: deps $(if $(filter 1,$(TEST_MPI)),deps-mpi)
 	$(SWIFT) test $(RELEASE) $(call traits,$(TEST_MPI)) -Xswiftc -enable-testing --skip-build --no-parallel
 
 bench: deps
+	scripts/ensure-python-deps.sh   # NumPy, for the reference of the training workloads
 	$(SWIFT) build $(RELEASE) --product NablaBench
 	$(BIN)/NablaBench
 
