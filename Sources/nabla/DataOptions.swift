@@ -10,7 +10,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "The labels .npy file that goes with a .npy features file.")
     var labels: String?
 
-    @Option(help: "The CSV column holding the label: a name (with a header line) or an index (negative counts from the end).")
+    @Option(parsing: .unconditional, help: "The CSV column holding the label: a name (with a header line) or an index (negative counts from the end).")
     var labelColumn: String = "-1"
 
     @Option(help: "Input normalization fitted on the training split: none, mean-image, channel-mean, standardize.")
@@ -41,6 +41,17 @@ struct DataOptions: ParsableArguments {
             throw ValidationError("--val \(val) and --test \(test) leave no training examples out of \(dataset.count)")
         }
         var splits = dataset.split(validation: val, test: test, stratified: stratify, seed: seed)
+        let (method, factor) = try preprocessing(isImageBytes: isImageBytes, exampleShape: dataset.exampleShape)
+        let preprocessor = Preprocessor.fit(method, scale: factor, on: splits.train)
+        for keyPath in [\DataSplits.train, \DataSplits.validation, \DataSplits.test] where splits[keyPath: keyPath].count > 0 {
+            splits[keyPath: keyPath] = splits[keyPath: keyPath].preprocessed(by: preprocessor)
+        }
+        return (splits, preprocessor, isImageBytes)
+    }
+
+    /// The preprocessing method and input scale `--preprocess` and `--scale` ask for (`--scale auto`
+    /// is 1/255 for image bytes, else 1), checked against one example's shape.
+    func preprocessing(isImageBytes: Bool, exampleShape: [Int]) throws -> (method: Preprocessor.Method, scale: Double) {
         guard let method = Preprocessor.Method(rawValue: preprocess) else {
             throw ValidationError("unknown --preprocess '\(preprocess)'; choose one of: \(Preprocessor.Method.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -49,14 +60,10 @@ struct DataOptions: ParsableArguments {
             guard let s = Double(scale), s.isFinite, s != 0 else { throw ValidationError("--scale must be 'auto' or a non-zero number, got '\(scale)'") }
             factor = s
         }
-        if method == .channelMean && splits.train.exampleShape.count != 3 {
-            throw ValidationError("--preprocess channel-mean needs images [C, H, W]; this data's examples are \(splits.train.exampleShape)")
+        if method == .channelMean && exampleShape.count != 3 {
+            throw ValidationError("--preprocess channel-mean needs images [C, H, W]; this data's examples are \(exampleShape)")
         }
-        let preprocessor = Preprocessor.fit(method, scale: factor, on: splits.train)
-        for keyPath in [\DataSplits.train, \DataSplits.validation, \DataSplits.test] where splits[keyPath: keyPath].count > 0 {
-            splits[keyPath: keyPath] = splits[keyPath: keyPath].preprocessed(by: preprocessor)
-        }
-        return (splits, preprocessor, isImageBytes)
+        return (method, factor)
     }
 
     func loadDataset() throws -> (Dataset, isImageBytes: Bool) {

@@ -9,9 +9,9 @@ struct FiltersCommand: ParsableCommand {
         discussion: """
         Example:
           nabla filters runs/mnist --out filters.png
-        The first convolution's filters, or the first dense layer's weights reshaped to the input image
-        (28×28 for MNIST), each scaled to its own range and enlarged without smoothing; color for
-        3-channel inputs. Smooth, structured filters mark a healthy network; noisy ones, one that has
+        The first convolution's filters, or the first dense layer's weights reshaped to the input image \
+        (28×28 for MNIST), each scaled to its own range and enlarged without smoothing; color for \
+        3-channel inputs. Smooth, structured filters mark a healthy network; noisy ones, one that has \
         not learned (learning rate too low, or too few epochs).
         """
     )

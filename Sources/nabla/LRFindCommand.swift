@@ -7,9 +7,9 @@ struct LRFindCommand: ParsableCommand {
         commandName: "lr-find",
         abstract: "Find a learning rate: train while the rate grows from tiny to huge, and see where the loss falls fastest.",
         discussion: """
-        Takes the data and model options of `nabla train` (--epochs is ignored). Prints the loss
-        against the learning rate, writes the curve as lr-find.svg / lr-find.png into --out, and
-        suggests a learning rate (the steepest fall of the loss, at most a tenth of the rate with
+        Takes the data and model options of `nabla train` (--epochs is ignored). Prints the loss \
+        against the learning rate, writes the curve as lr-find.svg / lr-find.png into --out, and \
+        suggests a learning rate (the steepest fall of the loss, at most a tenth of the rate with \
         the lowest loss) and a range to search.
 
         Example:

@@ -9,10 +9,10 @@ struct PlotCommand: ParsableCommand {
         discussion: """
         Example:
           nabla plot runs/mnist
-        writes loss.svg/.png (the loss per iteration, raw and smoothed), accuracy.svg/.png (training and
-        validation accuracy per epoch: the gap between them), lr.svg/.png and update-ratios.svg/.png
-        (‖update‖/‖weights‖ per parameter tensor per epoch, log scale, 1e-3 marked) into the run folder, then
-        prints the lectures' diagnosis: a big gap means overfitting (more regularization); both low and
+        writes loss.svg/.png (the loss per iteration, raw and smoothed), accuracy.svg/.png (training and \
+        validation accuracy per epoch: the gap between them), lr.svg/.png and update-ratios.svg/.png \
+        (‖update‖/‖weights‖ per parameter tensor per epoch, log scale, 1e-3 marked) into the run folder, then \
+        prints the lectures' diagnosis: a big gap means overfitting (more regularization); both low and \
         close, too little capacity; a flat loss, a learning rate too low; an exploding one, too high.
         """
     )

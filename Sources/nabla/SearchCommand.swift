@@ -7,14 +7,14 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Search hyperparameters: random or grid, coarse to fine, in parallel.",
         discussion: """
-        Each trial is a `nabla train` run in its own folder under --out; results are appended to
-        --out/results.jsonl as trials finish, so `--resume` continues an interrupted search.
-        Searched names lr, reg, momentum, lr-decay, batch-size and weight-decay set those options;
-        any other name fills {name} in the model, e.g. --model "linear({hidden}), relu, linear(10)".
+        Each trial is a `nabla train` run in its own folder under --out; results are appended to \
+        --out/results.jsonl as trials finish, so `--resume` continues an interrupted search. \
+        Searched names lr, reg, momentum, lr-decay, batch-size and weight-decay set those options; \
+        any other name fills {name} in the model, e.g. --model "linear({hidden}), relu, linear(10)". \
         At the end, search.svg / search.png in --out plot validation accuracy against each parameter.
 
-        Built with the MPI trait (make mpi) and started under mpirun, rank 0 coordinates and the
-        other ranks run the trials (add --enable-recovery, so that a lost worker's trial is rerun
+        Built with the MPI trait (make mpi) and started under mpirun, rank 0 coordinates and the \
+        other ranks run the trials (add --enable-recovery, so that a lost worker's trial is rerun \
         on another rank); see the README for clusters (hostfile, Slurm).
 
         Example:

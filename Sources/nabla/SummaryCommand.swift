@@ -19,7 +19,7 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var options = try DataOptions.parse(["--data", data, "--label-column=\(labelColumn)"])
+            var options = try DataOptions.parse(["--data", data, "--label-column", labelColumn])
             options.val = 0.1
             let (dataset, _) = try options.loadDataset()
             var g = RandomGenerator(seed: 0)

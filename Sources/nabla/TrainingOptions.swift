@@ -126,18 +126,7 @@ extension RunConfig {
     /// The preprocessing method and input scale these options ask for (`--scale auto` is 1/255 for
     /// image bytes, else 1), checked against one example's shape.
     func preprocessing(isImageBytes: Bool, exampleShape: [Int]) throws -> (method: Preprocessor.Method, scale: Double) {
-        guard let method = Preprocessor.Method(rawValue: preprocess) else {
-            throw ValidationError("unknown --preprocess '\(preprocess)'; choose one of: \(Preprocessor.Method.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let factor: Double
-        if scale == "auto" { factor = isImageBytes ? 1.0 / 255 : 1 } else {
-            guard let s = Double(scale), s.isFinite, s != 0 else { throw ValidationError("--scale must be 'auto' or a non-zero number, got '\(scale)'") }
-            factor = s
-        }
-        if method == .channelMean && exampleShape.count != 3 {
-            throw ValidationError("--preprocess channel-mean needs images [C, H, W]; this data's examples are \(exampleShape)")
-        }
-        return (method, factor)
+        try dataOptions.preprocessing(isImageBytes: isImageBytes, exampleShape: exampleShape)
     }
 }
 

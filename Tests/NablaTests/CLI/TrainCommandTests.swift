@@ -66,6 +66,20 @@ import Testing
         #expect(tabular.stderr.contains("augmentation needs images [C, H, W]; these examples are [2]"), "\(tabular.stderr)")
     }
 
+    @Test func aNegativeLabelColumnIsAValueNotAnOption() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var csv = "label,a,b\n"
+        for i in 0..<40 { csv += "\(i % 2),\(i),\(i % 3)\n" }
+        try csv.write(toFile: dir + "/first.csv", atomically: true, encoding: .utf8)
+        for column in ["0", "label", "-3"] {
+            let run = try nabla("train", "--data", dir + "/first.csv", "--label-column", column, "--model", "linear(2)",
+                                "--epochs", "1", "--batch-size", "10", "--quiet", "--out", dir + "/run-\(column)")
+            #expect(run.status == 0, "--label-column \(column): \(run.stderr)")
+            #expect(try RunFolder.readConfig(dir + "/run-\(column)").inputShape == [2])
+        }
+    }
+
     @Test func summaryTakesATextSpecOrAJSONFile() throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
