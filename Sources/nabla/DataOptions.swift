@@ -19,16 +19,16 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Multiply raw inputs by this first; 'auto' maps image bytes (0-255) to [0, 1].")
     var scale: String = "auto"
 
-    @Option(help: "Validation split: a fraction (< 1) or a count.")
+    @Option(parsing: .unconditional, help: "Validation split: a fraction (< 1) or a count.")
     var val: Double = 0.1
 
-    @Option(help: "Test split held out from training: a fraction (< 1) or a count.")
+    @Option(parsing: .unconditional, help: "Test split held out from training: a fraction (< 1) or a count.")
     var test: Double = 0.1
 
     @Flag(help: "Keep each class's share in every split.")
     var stratify = false
 
-    @Option(help: "Seed of the splits, the weights and the batch order.")
+    @Option(parsing: .unconditional, help: "Seed of the splits, the weights and the batch order.")
     var seed: UInt64 = 1
 
     /// The data set, split and preprocessed, with the fitted preprocessor.

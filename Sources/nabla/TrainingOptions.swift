@@ -25,19 +25,19 @@ struct TrainingOptionsGroup: ParsableArguments {
     @Option(help: "Update rule: \(optimizerNames.joined(separator: ", ")).")
     var optimizer: String = "momentum"
 
-    @Option(help: "Learning rate.")
+    @Option(parsing: .unconditional, help: "Learning rate.")
     var lr: Double = 0.05
 
-    @Option(help: "Multiply the learning rate by this after every epoch (the lectures' learning_rate_decay).")
+    @Option(parsing: .unconditional, help: "Multiply the learning rate by this after every epoch (the lectures' learning_rate_decay).")
     var lrDecay: Double = 1
 
-    @Option(help: "Momentum of momentum and nesterov.")
+    @Option(parsing: .unconditional, help: "Momentum of momentum and nesterov.")
     var momentum: Double = 0.9
 
-    @Option(help: "L2 regularization strength λ (loss + λ Σ w²).")
+    @Option(parsing: .unconditional, help: "L2 regularization strength λ (loss + λ Σ w²).")
     var reg: Double = 0
 
-    @Option(help: "Decoupled weight decay of adamw.")
+    @Option(parsing: .unconditional, help: "Decoupled weight decay of adamw.")
     var weightDecay: Double = 0.01
 
     @Option(help: "Weight initialization: xavier, he, gaussian:0.01, uniform:0.1, xavier-uniform, he-uniform (default: each layer's own).")

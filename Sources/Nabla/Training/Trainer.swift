@@ -121,6 +121,12 @@ public final class Trainer {
         if !options.augmentation.isIdentity && train.exampleShape.count != 3 {
             throw TrainingError("augmentation needs images [C, H, W]; these examples are \(train.exampleShape)")
         }
+        if options.augmentation.cropPadding > 0 {
+            let (h, w) = (train.exampleShape[1], train.exampleShape[2])
+            guard options.augmentation.cropPadding < Swift.min(h, w) else {
+                throw TrainingError("random crops with padding \(options.augmentation.cropPadding) would shift \(h)×\(w) images out of view; use less than \(Swift.min(h, w))")
+            }
+        }
         guard options.regularization >= 0 else { throw TrainingError("regularization strength must be ≥ 0, got \(options.regularization)") }
         try options.schedule.validate()
 

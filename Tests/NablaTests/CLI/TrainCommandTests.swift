@@ -64,6 +64,21 @@ import Testing
                                 "--epochs", "1", "--quiet", "--out", dir + "/csv")
         #expect(tabular.status != 0)
         #expect(tabular.stderr.contains("augmentation needs images [C, H, W]; these examples are [2]"), "\(tabular.stderr)")
+
+        let tooFar = try nabla("train", "--data", "mnist-5k", "--augment", "crop:28", "--epochs", "1", "--quiet", "--out", dir + "/far")
+        #expect(tooFar.status != 0)
+        #expect(tooFar.stderr.contains("random crops with padding 28 would shift 28×28 images out of view; use less than 28"), "\(tooFar.stderr)")
+    }
+
+    @Test func negativeNumbersAreValuesAndGetTheirOwnErrors() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lr = try nabla("train", "--data", "mnist-5k", "--lr", "-1", "--epochs", "1", "--quiet", "--out", dir + "/lr")
+        #expect(lr.status != 0)
+        #expect(lr.stderr.contains("Invalid learning rate: -1"), "\(lr.stderr)")
+        let reg = try nabla("train", "--data", "mnist-5k", "--reg", "-0.5", "--epochs", "1", "--quiet", "--out", dir + "/reg")
+        #expect(reg.status != 0)
+        #expect(reg.stderr.contains("regularization strength must be ≥ 0, got -0.5"), "\(reg.stderr)")
     }
 
     @Test func aNegativeLabelColumnIsAValueNotAnOption() throws {
