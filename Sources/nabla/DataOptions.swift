@@ -31,8 +31,9 @@ struct DataOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Seed of the splits, the weights and the batch order.")
     var seed: UInt64 = 1
 
-    /// The data set, split and preprocessed, with the fitted preprocessor.
-    func load() throws -> (splits: DataSplits, preprocessor: Preprocessor, isImageBytes: Bool) {
+    /// The data set, split and preprocessed, with the preprocessor: fitted on the training split,
+    /// or `fitted` (a run's saved one) when given.
+    func load(fitted: Preprocessor? = nil) throws -> (splits: DataSplits, preprocessor: Preprocessor, isImageBytes: Bool) {
         let (dataset, isImageBytes) = try loadDataset()
         guard val >= 0, test >= 0 else { throw ValidationError("--val and --test must not be negative") }
         let valCount = Splits.size(val, of: dataset.count), testCount = Splits.size(test, of: dataset.count)
@@ -42,7 +43,10 @@ struct DataOptions: ParsableArguments {
         }
         var splits = dataset.split(validation: val, test: test, stratified: stratify, seed: seed)
         let (method, factor) = try preprocessing(isImageBytes: isImageBytes, exampleShape: dataset.exampleShape)
-        let preprocessor = Preprocessor.fit(method, scale: factor, on: splits.train)
+        if let fitted, fitted.exampleShape != dataset.exampleShape {
+            throw ValidationError("\(data): examples of shape \(dataset.exampleShape), but the run's preprocessing was fitted on \(fitted.exampleShape)")
+        }
+        let preprocessor = fitted ?? Preprocessor.fit(method, scale: factor, on: splits.train)
         for keyPath in [\DataSplits.train, \DataSplits.validation, \DataSplits.test] where splits[keyPath: keyPath].count > 0 {
             splits[keyPath: keyPath] = splits[keyPath: keyPath].preprocessed(by: preprocessor)
         }

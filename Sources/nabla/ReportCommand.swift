@@ -66,7 +66,7 @@ struct ReportCommand: ParsableCommand {
                 notes[.filters] = "\(error)"
             }
             do {
-                let (splits, _, _) = try config.dataOptions.load()
+                let (splits, _, _) = try config.dataOptions.load(fitted: config.preprocessor)
                 let count = min(batch, splits.train.count)
                 report.activations = ActivationStatistics.collect(model, input: splits.train.features(in: 0..<count))   // only these converted, if compact
                 report.activationCaption = "The first \(count) training examples of \(config.data) through \(weights), in evaluation mode."

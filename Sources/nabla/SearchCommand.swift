@@ -115,6 +115,9 @@ struct SearchCommand: ParsableCommand {
         }
         guard workers >= 1 else { throw SearchError("--workers must be at least 1") }
         guard heartbeatTimeout > 0 else { throw SearchError("--heartbeat-timeout must be positive") }
+        guard stages != nil || (trials >= 1 && epochs >= 1) else {
+            throw SearchError("--trials and --epochs must be at least 1, got \(trials) and \(epochs)")
+        }
         let stageList = try stages.map(SearchPlan.parseStages) ?? [.init(epochs: epochs, trials: trials)]
         return SearchPlan(space: space, strategy: strategy, stages: stageList, seed: seed)
     }

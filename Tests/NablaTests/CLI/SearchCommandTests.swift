@@ -76,6 +76,8 @@ import Testing
         #expect(unknown.status == 1 && unknown.stderr.contains("width is neither a training option"))
         let timeout = try GradCommandTests.run(["search", "--space", "lr=log(1e-3,1e-1)", "--heartbeat-timeout", "0", "--out", out])
         #expect(timeout.status == 1 && timeout.stderr.contains("--heartbeat-timeout must be positive"))
+        let none = try GradCommandTests.run(["search", "--space", "lr=log(1e-3,1e-1)", "--trials", "0", "--out", out])
+        #expect(none.status == 1 && none.stderr == "error: --trials and --epochs must be at least 1, got 0 and 5\n", "\(none.stderr)")
     }
 }
 
