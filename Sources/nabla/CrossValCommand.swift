@@ -29,6 +29,9 @@ struct CrossValCommand: ParsableCommand {
     @Option(help: "A folder for the results and each fold's best weights and history.")
     var out: String?
 
+    @Option(help: "Also write TensorBoard event files, one folder per fold (DIR/fold-1, …); watch with tensorboard --logdir DIR.")
+    var tensorboard: String?
+
     @Flag(help: "Print only each fold's result and the summary.")
     var quiet = false
 
@@ -79,6 +82,9 @@ struct CrossValCommand: ParsableCommand {
             foldWillBegin: { fold, trainer in
                 if !quiet { say("\nfold \(fold) / \(folds)\n") }
                 trainer.reporter = ProgressReporter(write: say)
+                if let tensorboard {
+                    trainer.callbacks.append(try TensorBoardLogger(directory: tensorboard + "/fold-\(fold)", history: trainer.history))
+                }
             },
             foldDidEnd: { result, trainer in
                 var line = "fold \(result.fold) / \(folds): best validation accuracy \(Trainer.format(result.bestValidationAccuracy))"

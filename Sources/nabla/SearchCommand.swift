@@ -26,6 +26,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "The search space: name=log(a,b) | uniform(a,b) | int(a,b) | choice(v1,v2,…), comma-separated.")
     var space: String
 
+    @Option(help: "Also write TensorBoard event files, one folder per trial (DIR/trial-0000, …), to compare trials with tensorboard --logdir DIR.")
+    var tensorboard: String?
+
     @Option(help: "random or grid.")
     var strategy: String = "random"
 
@@ -180,6 +183,7 @@ struct SearchCommand: ParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["train"] + trainArguments(settings: request.settings, epochs: request.epochs) + ["--out", folder, "--quiet"]
+            + (tensorboard.map { ["--tensorboard", $0 + String(format: "/trial-%04d", request.trial)] } ?? [])
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = String(blasThreads)
         process.environment = environment

@@ -35,6 +35,34 @@ import Testing
         #expect(png.width == 900 && png.count([150, 150, 150]) > 300)   // with the 1e-3 line
     }
 
+    /// The event records of the one TensorBoard file in `folder`.
+    static func eventRecords(in folder: String) throws -> [[UInt8]] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(files.count == 1 && files.allSatisfy { $0.hasPrefix("events.out.tfevents.") }, "\(folder): \(files)")
+        return try TFRecord.records([UInt8](Data(contentsOf: URL(fileURLWithPath: folder + "/" + files[0]))))
+    }
+
+    @Test func crossValidationAndSearchWriteOneTensorBoardFolderPerModel() throws {
+        let folder = Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let crossval = try nabla("crossval", "--data", "mnist-5k", "--model", "linear(10)", "--folds", "2", "--epochs", "1",
+                                 "--quiet", "--tensorboard", folder + "/cv")
+        #expect(crossval.status == 0, "\(crossval.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/cv").sorted() == ["fold-1", "fold-2"])
+        for fold in ["fold-1", "fold-2"] {
+            // file version, one loss per step (4,500 examples in halves of 2,250: 23 steps), an epoch's scalars, 2 histograms
+            #expect(try Self.eventRecords(in: folder + "/cv/" + fold).count == 1 + 23 + 1 + 2)
+        }
+
+        let search = try nabla("search", "--space", "lr=log(1e-2,1e-1)", "--trials", "2", "--epochs", "1", "--model", "linear(10)",
+                               "--out", folder + "/search", "--tensorboard", folder + "/tb")
+        #expect(search.status == 0, "\(search.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/tb").sorted() == ["trial-0000", "trial-0001"])
+        for trial in ["trial-0000", "trial-0001"] {
+            #expect(try Self.eventRecords(in: folder + "/tb/" + trial).count == 1 + 40 + 1 + 2)   // 4,000 examples, batches of 100
+        }
+    }
+
     @Test func aRunThatDivergesInItsFirstEpochCanBePlottedAndReported() throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
