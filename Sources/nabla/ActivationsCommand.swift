@@ -51,14 +51,8 @@ struct ActivationsCommand: ParsableCommand {
         guard modes == 1 else {
             throw ValidationError("give exactly one of: --lecture-experiment tanh|relu, --model \"…\" (with --data), or a run folder")
         }
-        do {
+        try reportingErrors {
             if let lectureExperiment { try runLecture(lectureExperiment) } else { try runModel() }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            fflush(stdout)
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 

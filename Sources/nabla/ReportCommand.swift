@@ -39,10 +39,6 @@ struct ReportCommand: ParsableCommand {
 
     private func report() throws {
         guard batch >= 1 else { throw CommandError("--batch must be at least 1, got \(batch)") }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandError("\(folder) is not a run folder: no such directory (runs are made by nabla train --out DIR)")
-        }
         let config = try RunFolder.readConfig(folder)
         var record = RunRecord(stepLosses: [], epochs: [])
         var notes: [RunReport.Section: String] = [:]

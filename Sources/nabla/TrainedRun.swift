@@ -11,10 +11,6 @@ struct TrainedRun {
 
     /// Loads `folder`'s configuration and the weights file `weights` in it.
     static func load(_ folder: String, weights: String) throws -> TrainedRun {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CommandError("\(folder) is not a run folder: no such directory (runs are made by nabla train --out DIR)")
-        }
         _ = try RunFolder.readConfig(folder)
         guard FileManager.default.fileExists(atPath: folder + "/" + weights) else {
             throw CommandError("\(folder) has no \(weights) (a run writes it when its first epoch ends)")

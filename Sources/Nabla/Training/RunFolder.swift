@@ -59,6 +59,10 @@ public enum RunFolder {
 
     /// Reads `config.json`.
     public static func readConfig(_ folder: String) throws -> RunConfig {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TrainingError("\(folder) is not a run folder: no such directory (runs are made by nabla train --out DIR)")
+        }
         let path = configPath(folder)
         guard FileManager.default.fileExists(atPath: path) else {
             throw TrainingError("\(folder) is not a run folder: \(path) is missing (runs are made by nabla train --out DIR)")

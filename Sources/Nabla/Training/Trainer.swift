@@ -216,10 +216,12 @@ public final class Trainer {
         var correct = 0.0, total = 0.0
         withoutGradients {
             for start in stride(from: 0, to: data.count, by: batchSize) {
-                let batch = data[start..<Swift.min(start + batchSize, data.count)]
-                let logits = model(Variable(batch.features))
-                correct += accuracy(logits: logits.value, labels: batch.labels) * Double(batch.count)
-                total += loss(logits, batch.labels).value.scalar * Double(batch.count)
+                // Only this batch's features are converted (compact data stays bytes until here).
+                let range = start..<Swift.min(start + batchSize, data.count)
+                let labels = Array(data.labels[range])
+                let logits = model(Variable(data.features(in: range)))
+                correct += accuracy(logits: logits.value, labels: labels) * Double(range.count)
+                total += loss(logits, labels).value.scalar * Double(range.count)
             }
         }
         let n = Double(Swift.max(data.count, 1))
