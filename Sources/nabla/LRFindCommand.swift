@@ -54,7 +54,8 @@ struct LRFindCommand: ParsableCommand {
         let (network, _) = try spec.build(inputShape: splits.train.exampleShape, classCount: splits.train.classCount,
                                           initializer: initializer, generator: &generator)
         let optimizer = try config.buildOptimizer(for: network)
-        print("lr-find: \(config.optimizer) on \(spec.source), batch \(config.batchSize), reg \(config.regularization); lr from \(SearchSpace.short(start)) to \(SearchSpace.short(end)) over \(iterations) steps")
+        print("lr-find: \(config.optimizer) on \(spec.source), batch \(config.batchSize), reg \(config.regularization); "
+              + "lr from \(SearchSpace.short(start)) to \(SearchSpace.short(end)) over \(iterations) steps")
         let result = try finder.run(model: network, optimizer: optimizer, train: splits.train, batchSize: config.batchSize,
                                     regularization: config.regularization, seed: config.seed)
         print(result.table())
