@@ -48,16 +48,24 @@ struct GradCommand: ParsableCommand {
               help: ArgumentHelp("The formula, e.g. \"(x + y) * z\" or \"c = a + b; e = c * c\".", valueName: "expression"))
     var formula: [String] = []
 
+    /// The words given, without the `--` terminator (which `.allUnrecognized` keeps).
+    var words: [String] {
+        guard let terminator = formula.firstIndex(of: "--") else { return formula }
+        var words = formula
+        words.remove(at: terminator)
+        return words
+    }
+
     /// The one formula given.
-    var expression: String { formula.first ?? "" }
+    var expression: String { words.first ?? "" }
 
     @Option(name: .long, help: ArgumentHelp("The inputs' values, e.g. x=-2,y=5,z=-4.", valueName: "name=value,..."))
     var at: String = ""
 
     func validate() throws {
-        if formula.isEmpty { throw ValidationError("Missing expected argument '<expression>'") }
-        if formula.count > 1 {
-            throw ValidationError("expected one formula, got \(formula.count) arguments (\(formula.joined(separator: " "))); quote the formula")
+        if words.isEmpty { throw ValidationError("Missing expected argument '<expression>'") }
+        if words.count > 1 {
+            throw ValidationError("expected one formula, got \(words.count) arguments (\(words.joined(separator: " "))); quote the formula")
         }
     }
 
