@@ -76,7 +76,8 @@ struct ActivationsCommand: ParsableCommand {
             case .he: weights = "randn(500, 500) / sqrt(500 / 2)   (He)"
             }
             if i > 0 { print("") }
-            print("== \(experiment.layerCount) \(nonlinearity.rawValue) layers of \(experiment.units) units, W = \(weights), \(batch) unit-Gaussian inputs, seed \(dataOptions.seed ?? TrainingRecipe().seed)")
+            print("== \(experiment.layerCount) \(nonlinearity.rawValue) layers of \(experiment.units) units, W = \(weights), "
+                  + "\(batch) unit-Gaussian inputs, seed \(dataOptions.seed ?? TrainingRecipe().seed)")
             let result = experiment.run(bins: bins)
             print(ActivationExperiment.report(result))
             print("")

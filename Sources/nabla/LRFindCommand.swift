@@ -50,7 +50,8 @@ struct LRFindCommand: ParsableCommand {
         let splits = try config.loadData()
         let network = try config.makeModel().model
         let optimizer = try config.optimizer.make(for: network.parameters())
-        print("lr-find: \(config.optimizer.kind.rawValue) on \(spec.source), batch \(config.batchSize), reg \(config.regularization); lr from \(SearchSpace.short(start)) to \(SearchSpace.short(end)) over \(iterations) steps")
+        print("lr-find: \(config.optimizer.kind.rawValue) on \(spec.source), batch \(config.batchSize), reg \(config.regularization); "
+              + "lr from \(SearchSpace.short(start)) to \(SearchSpace.short(end)) over \(iterations) steps")
         let result = try finder.run(model: network, optimizer: optimizer, train: splits.train, batchSize: config.batchSize,
                                     regularization: config.regularization, seed: config.seed)
         print(result.table())

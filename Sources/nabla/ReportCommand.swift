@@ -57,7 +57,9 @@ struct ReportCommand: ParsableCommand {
                 let filters = try FilterGrid.firstLayerFilters(of: model, inputShape: config.inputShape)
                 report.filters = FilterGrid.render(filters)
                 let s = filters.shape
-                report.filterCaption = "\(FilterGrid.firstWeightLayer(model).map(\.description) ?? "first layer"): \(s[0]) filters of \(s[1])×\(s[2])×\(s[3]) from \(weights), each scaled to its own range (black: smallest weight, white: largest)."
+                let layer = FilterGrid.firstWeightLayer(model).map(\.description) ?? "first layer"
+                report.filterCaption = "\(layer): \(s[0]) filters of \(s[1])×\(s[2])×\(s[3]) from \(weights), "
+                    + "each scaled to its own range (black: smallest weight, white: largest)."
             } catch {
                 notes[.filters] = "\(error)"
             }

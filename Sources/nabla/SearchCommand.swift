@@ -114,7 +114,12 @@ struct SearchCommand: ParsableCommand {
         guard stages != nil || (trials >= 1 && epochs >= 1) else {
             throw SearchError("--trials and --epochs must be at least 1, got \(trials) and \(epochs)")
         }
-        let stageList = try stages.map(SearchPlan.parseStages) ?? [.init(epochs: epochs, trials: trials)]
+        let stageList: [SearchPlan.Stage]
+        do {
+            stageList = try stages.map(SearchPlan.parseStages) ?? [.init(epochs: epochs, trials: trials)]
+        } catch let error as SearchError {
+            throw SearchError("--stages: \(error)")   // the library speaks of stages; the flag is named here
+        }
         return SearchPlan(space: space, strategy: strategy, stages: stageList, seed: seed)
     }
 

@@ -95,7 +95,9 @@ import FoundationXML
     @Test func theConfusionMatrixIsShadedByTheShareOfItsRow() throws {
         let html = try Self.fullReport().html
         // dog: 2 of 3 right, 1 taken for bird.
-        #expect(html.contains("<tr><th>dog</th><td style=\"background: rgba(31, 119, 180, 0.000)\">0</td><td style=\"color: white; background: rgba(31, 119, 180, 0.600)\">2</td><td style=\"background: rgba(31, 119, 180, 0.300)\">1</td></tr>"))
+        #expect(html.contains("<tr><th>dog</th><td style=\"background: rgba(31, 119, 180, 0.000)\">0</td>"
+                              + "<td style=\"color: white; background: rgba(31, 119, 180, 0.600)\">2</td>"
+                              + "<td style=\"background: rgba(31, 119, 180, 0.300)\">1</td></tr>"))
     }
 
     @Test func missingPartsLeaveNotesAndAnEmptyRunStillMakesAPage() throws {
