@@ -58,7 +58,8 @@ struct CrossValCommand: ParsableCommand {
         config.classNames = data.classNames
 
         if !quiet {
-            say("data: \(config.data.source): \(data.count) examples in \(folds) folds\(config.data.stratify ? " (stratified)" : ""), \(testCount) held out for testing; examples \(data.exampleShape), \(data.classCount) classes\n")
+            say("data: \(config.data.source): \(data.count) examples in \(folds) folds\(config.data.stratify ? " (stratified)" : ""), \(testCount) held out for testing; "
+                + "examples \(data.exampleShape), \(data.classCount) classes\n")
             say("model: \(spec.source)\n")
             say("optimizer: \(config.optimizerLine), \(config.epochs) epochs\n")
         }

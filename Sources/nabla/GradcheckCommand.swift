@@ -69,8 +69,10 @@ struct GradcheckCommand: ParsableCommand {
         options.training = !evalMode
         let result = try checkModelGradients(network, batch: train.batch(picked), options: options)
 
-        print("model: \(spec.source) in Double, \(picked.count) examples of \(recipe.data.source), \(evalMode ? "evaluation" : "training") mode\(reg > 0 ? ", reg \(String(format: "%g", reg))" : "")")
-        print("loss \(Trainer.format(result.loss)); centered differences with h = \(String(format: "%g", step))\(result.parameters.contains { $0.isSampled } ? "; tensors of more than \(samples) elements: a seeded random sample of \(samples)" : "")")
+        print("model: \(spec.source) in Double, \(picked.count) examples of \(recipe.data.source), \(evalMode ? "evaluation" : "training") "
+            + "mode\(reg > 0 ? ", reg \(String(format: "%g", reg))" : "")")
+        let sampled = result.parameters.contains { $0.isSampled } ? "; tensors of more than \(samples) elements: a seeded random sample of \(samples)" : ""
+        print("loss \(Trainer.format(result.loss)); centered differences with h = \(String(format: "%g", step))\(sampled)")
         let rows = result.parameters.map { p in
             [p.name, "\(p.shape)", p.isSampled ? "\(p.checkedCount) of \(p.count)" : "all \(p.count)",
              String(format: "%.2e", p.maxRelativeError), "\(p.worstIndex)", String(format: "%.6e", p.analytic),

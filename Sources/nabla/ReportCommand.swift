@@ -48,7 +48,8 @@ struct ReportCommand: ParsableCommand {
         }
         var report = RunReport(title: folder, record: record)
         report.configuration = RunReport.configurationRows(config)
-        report.subtitle = "\(config.model) on \(config.data.source); \(config.optimizer.kind.rawValue), lr \(config.optimizer.learningRate), \(record.epochs.count) of \(config.epochs) epochs"
+        report.subtitle = "\(config.model) on \(config.data.source); \(config.optimizer.kind.rawValue), lr \(config.optimizer.learningRate), \(record.epochs.count) of "
+            + "\(config.epochs) epochs"
 
         let weightsPath = folder + "/" + weights
         if FileManager.default.fileExists(atPath: weightsPath) {

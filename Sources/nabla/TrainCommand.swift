@@ -86,7 +86,8 @@ struct TrainCommand: ParsableCommand {
             say("resuming \(resume) after epoch \(trainer.startEpoch)\n")
         }
         if !quiet {
-            say("data: \(config.data.source): \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test; examples \(splits.train.exampleShape), \(splits.train.classCount) classes\n")
+            say("data: \(config.data.source): \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test; examples "
+                + "\(splits.train.exampleShape), \(splits.train.classCount) classes\n")
             say("model: \(spec.source) (\(summary.reduce(0) { $0 + $1.parameters }) parameters)\n")
             say("optimizer: \(config.optimizerLine)\n")
         }

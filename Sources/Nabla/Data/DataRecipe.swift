@@ -117,7 +117,8 @@ public struct DataRecipe: Codable, Equatable, Sendable {
             let array = try NPY.read(source)
             return (try NPY.load(features: source, labels: labels), array.elementType == .uint8)
         }
-        throw DataError(file: source, "unrecognized data: expected a shipped name (\(Datasets.names.joined(separator: ", "))), a folder of IDX or CIFAR-10 files, a .csv/.csv.gz file or a .npy file")
+        throw DataError(file: source, "unrecognized data: expected a shipped name (\(Datasets.names.joined(separator: ", "))), a folder of IDX or CIFAR-10 files, a "
+            + ".csv/.csv.gz file or a .npy file")
     }
 
     /// This recipe with relative file paths made absolute (against the current directory), so that

@@ -182,7 +182,8 @@ public struct RunReport {
             let rows = (activations.count + columns - 1) / columns
             var html = "<p>\(ReportHTML.escape(activationCaption))</p>\n<div class=\"charts\">\n<figure class=\"chart\">\n"
             html += ReportHTML.inlineSVG(ActivationStatistics.summaryChart(activations), width: 1100, height: 380)
-            html += "\n<figcaption>Mean and standard deviation of every layer's output: a std collapsing towards 0 or saturating means a poor initialization.</figcaption>\n</figure>\n<figure class=\"chart\">\n"
+            html += "\n<figcaption>Mean and standard deviation of every layer's output: a std collapsing towards 0 or saturating means a poor "
+                + "initialization.</figcaption>\n</figure>\n<figure class=\"chart\">\n"
             html += ReportHTML.inlineSVG(ActivationStatistics.histogramChart(activations, columns: columns),
                                          width: 240 * columns, height: 40 + 190 * rows)
             html += "\n<figcaption>The distribution of every layer's output.</figcaption>\n</figure>\n</div>\n"

@@ -14,7 +14,8 @@ public final class DivergenceGuard: TrainingCallback, Checkpointable {
                 "loss is \(loss) at step \(state.step) (epoch \(state.epoch)): the learning rate (\(lr)) is probably too high")
         } else if let initial = initialLoss, initial.isFinite, loss > factor * initial {
             state.stopReason = .diverged(
-                "loss \(Trainer.format(loss)) at step \(state.step) (epoch \(state.epoch)) is above \(Tensor.format(factor))× the initial \(Trainer.format(initial)): the learning rate (\(lr)) is probably too high")
+                "loss \(Trainer.format(loss)) at step \(state.step) (epoch \(state.epoch)) is above \(Tensor.format(factor))× the initial \(Trainer.format(initial)): the "
+                    + "learning rate (\(lr)) is probably too high")
         }
     }
 
