@@ -22,10 +22,10 @@ struct SummaryCommand: ParsableCommand {
             var options = try DataOptions.parse(["--data", data, "--label-column", labelColumn])
             options.val = 0.1
             let (dataset, _) = try options.loadDataset()
-            var g = RandomGenerator(seed: 0)
-            let spec = try loadModelSpec(model)
-            let (_, rows) = try spec.build(inputShape: dataset.exampleShape, classCount: dataset.classCount, generator: &g)
-            print(formatSummary(rows, inputShape: dataset.exampleShape))
+            // The plan has every shape and count without allocating a weight: a model too big to
+            // train still gets its summary, which shows where the size comes from.
+            let plan = try loadModelSpec(model).plan(inputShape: dataset.exampleShape, classCount: dataset.classCount)
+            print(formatSummary(plan.summary, inputShape: dataset.exampleShape))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure

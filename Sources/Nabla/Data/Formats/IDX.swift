@@ -30,15 +30,20 @@ public enum IDX {
     }
 
     /// Loads an images file and its labels file as one data set: MNIST's ten classes "0"…"9", or
-    /// more when a label is higher (as in EMNIST).
-    /// - Throws: `DataError` for either file, or when their counts differ.
-    public static func load(images imagesPath: String, labels labelsPath: String) throws -> Dataset {
+    /// more when a label is higher (as in EMNIST), provided every class up to it has examples.
+    /// - Parameter classCount: the number of classes when known: labels must lie below it.
+    /// - Throws: `DataError` for either file, when their counts differ, or for a label that leaves
+    ///   classes above 9 without examples (200 among 0–9) or is not below `classCount`.
+    public static func load(images imagesPath: String, labels labelsPath: String, classCount: Int? = nil) throws -> Dataset {
         let (pixels, shape) = try parseImageBytes(Gzip.readFile(imagesPath), file: imagesPath)
         let labels = try readLabels(labelsPath)
         guard labels.count == shape[0] else {
             throw DataError(file: labelsPath, "\(labels.count) labels, but \(imagesPath) has \(shape[0]) images")
         }
-        return Dataset(bytes: pixels, exampleShape: Array(shape.dropFirst()), labels: labels, classNames: classNames(labels))
+        let classes = try ClassLabels.check(labels, file: labelsPath, classCount: classCount, minimumCount: 10) {
+            "label \($0) at byte \(8 + $0)"
+        }
+        return Dataset(bytes: pixels, exampleShape: Array(shape.dropFirst()), labels: labels, classNames: (0..<classes).map(String.init))
     }
 
     /// Loads MNIST from a directory holding `train-images-idx3-ubyte` and `train-labels-idx1-ubyte`
