@@ -35,10 +35,11 @@ public enum ClassLabels {
         let above = counts.keys.filter { $0 > firstGap }.sorted()
         let shown = above.prefix(3).map { label in "\(label) (\(counts[label]!) example\(counts[label]! == 1 ? "" : "s"))" }
         let more = above.count > 3 ? " and \(above.count - 3) more" : ""
+        let lastEmpty = above[0] - 1
         let first = labels.firstIndex(of: above[0])!
         throw DataError(file: file, location: location(first),
-                        "label\(above.count == 1 ? "" : "s") \(shown.joined(separator: ", "))\(more) leave class \(firstGap) "
-                            + "\(above[0] - 1 > firstGap ? "to \(above[0] - 1) " : "")with no examples; class labels must be 0…C-1 "
-                            + "(state the number of classes if empty classes are intended)")
+                        "label\(above.count == 1 ? "" : "s") \(shown.joined(separator: ", "))\(more) "
+                            + "leave\(above.count == 1 ? "s" : "") \(lastEmpty > firstGap ? "classes \(firstGap) to \(lastEmpty)" : "class \(firstGap)") "
+                            + "without examples; class labels must be 0…C-1 (state the number of classes if empty classes are intended)")
     }
 }

@@ -20,8 +20,9 @@ import Testing
     @Test func hugeModelsArePlannedNotAllocated() throws {
         let plan = try ModelSpec.parse("linear(100000000), relu, linear(10)").plan(inputShape: [1, 28, 28], classCount: 10)
         #expect(plan.layers[1].parameters == 784 * 100_000_000 + 100_000_000)
-        let conv = try ModelSpec.parse("conv(999999999, 999), conv(999999999, 999)").plan(inputShape: [3, 999, 999])
+        let conv = try ModelSpec.parse("conv(999999999, 999, pad: 999), conv(999999999, 999)").plan(inputShape: [3, 999, 999])
         #expect(conv.layers[1].parameters == Int.max)  // saturates instead of overflowing
+        #expect(conv.memoryEstimate(batchSize: 64).total == Int.max)
     }
 
     @Test func argumentsALayerDoesNotTakeAreRefused() {
