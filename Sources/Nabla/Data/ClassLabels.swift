@@ -30,8 +30,7 @@ public enum ClassLabels {
         // (labels < 1e9), and a dictionary keeps a stray huge label cheap.
         var counts: [Int: Int] = [:]
         for label in labels { counts[label, default: 0] += 1 }
-        guard counts.count < count else { return count }
-        let firstGap = (0..<count).first { counts[$0] == nil }!
+        guard counts.count < count, let firstGap = (minimumCount..<count).first(where: { counts[$0] == nil }) else { return count }
         let above = counts.keys.filter { $0 > firstGap }.sorted()
         let shown = above.prefix(3).map { label in "\(label) (\(counts[label]!) example\(counts[label]! == 1 ? "" : "s"))" }
         let more = above.count > 3 ? " and \(above.count - 3) more" : ""
