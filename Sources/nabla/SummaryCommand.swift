@@ -19,12 +19,12 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var options = try DataOptions.parse(["--data", data, "--label-column", labelColumn])
-            options.val = 0.1
-            let (dataset, _) = try options.loadDataset()
+            let (dataset, _) = try DataRecipe(source: data, labelColumn: labelColumn).loadDataset()
+            var recipe = TrainingRecipe()
+            recipe.model = model
             // The plan has every shape and count without allocating a weight: a model too big to
             // train still gets its summary, which shows where the size comes from.
-            let plan = try loadModelSpec(model).plan(inputShape: dataset.exampleShape, classCount: dataset.classCount)
+            let plan = try recipe.modelSpec().plan(inputShape: dataset.exampleShape, classCount: dataset.classCount)
             print(formatSummary(plan.summary, inputShape: dataset.exampleShape))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -44,7 +44,8 @@ import Testing
             defer { if child.isRunning { child.terminate() } }
             let line = String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
             try #require(line == "locked\n", "flock(1) is missing")
-            #expect(throws: SerializationError.fileSystem(path: dir, reason: "another process (pid \(child.processIdentifier)) is writing this folder; wait for it to finish or stop it")) {
+            let reason = "another process (pid \(child.processIdentifier)) is writing this folder; wait for it to finish or stop it"
+            #expect(throws: SerializationError.fileSystem(path: dir, reason: reason)) {
                 try FolderLock(folder: dir)
             }
             child.terminate()
