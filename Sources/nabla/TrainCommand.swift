@@ -61,6 +61,7 @@ struct TrainCommand: ParsableCommand {
         // The progress lines go to the terminal and the log, through a reporter of our own.
         let trainer = try config.makeTrainer(model: network, verbose: false)
 
+        try trainer.checkOptions(train: splits.train, validation: splits.validation)
         // Everything is checked: only now is anything written.
         var log: FileHandle? = nil
         var keptAs: String? = nil

@@ -127,7 +127,7 @@ public final class Trainer: Checkpointable {
     /// - Throws: `TrainingError` for invalid options or a callback's error (e.g. an unknown metric).
     @discardableResult
     public func fit(train: Dataset, validation: Dataset) throws -> TrainingResult {
-        try validate(train: train, validation: validation)
+        try checkOptions(train: train, validation: validation)
         // The training-accuracy sample is drawn from its own seed, so it is the same after a resume.
         var sampleGenerator = RandomGenerator(seed: options.seed &+ 1)
         let sample = train.count <= options.trainAccuracySample ? train
@@ -197,7 +197,9 @@ public final class Trainer: Checkpointable {
                               epochsRun: epochsRun, stopReason: state.stopReason)
     }
 
-    private func validate(train: Dataset, validation: Dataset) throws {
+    /// Checks the options against the data (as `fit` does first), so that a command can refuse
+    /// them before it writes anything.
+    public func checkOptions(train: Dataset, validation: Dataset) throws {
         guard options.epochs >= 1 else { throw TrainingError("epochs must be at least 1, got \(options.epochs)") }
         guard options.batchSize >= 1 else { throw TrainingError("batch size must be at least 1, got \(options.batchSize)") }
         guard train.count > 0 else { throw TrainingError("the training set is empty") }

@@ -106,8 +106,9 @@ public struct TrainingRecipe: Codable, Equatable {
             throw SettingError(field: "data", "not loaded yet: call loadData() before makeModel()")
         }
         var generator = RandomGenerator(seed: seed)
-        return try modelSpec().build(inputShape: inputShape, classCount: classNames.count,
-                                     initializer: initializer, generator: &generator)
+        // The memory check counts one training batch's activations and gradients.
+        return try modelSpec().build(inputShape: inputShape, classCount: classNames.count, initializer: initializer,
+                                     batchSize: batchSize, generator: &generator)
     }
 
     /// The trainer's loop options.
