@@ -36,6 +36,22 @@ public struct DataRecipe: Codable, Equatable, Sendable {
         self.preprocess = preprocess; self.scale = scale
     }
 
+    private enum CodingKeys: String, CodingKey { case source, labels, labelColumn, validation, test, stratify, preprocess, scale }
+
+    /// Reads a saved recipe; a setting it leaves out keeps its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DataRecipe()
+        self.init(source: try c.decodeIfPresent(String.self, forKey: .source) ?? d.source,
+                  labels: try c.decodeIfPresent(String.self, forKey: .labels),
+                  labelColumn: try c.decodeIfPresent(String.self, forKey: .labelColumn) ?? d.labelColumn,
+                  validation: try c.decodeIfPresent(Double.self, forKey: .validation) ?? d.validation,
+                  test: try c.decodeIfPresent(Double.self, forKey: .test) ?? d.test,
+                  stratify: try c.decodeIfPresent(Bool.self, forKey: .stratify) ?? d.stratify,
+                  preprocess: try c.decodeIfPresent(Preprocessor.Method.self, forKey: .preprocess) ?? d.preprocess,
+                  scale: try c.decodeIfPresent(InputScale.self, forKey: .scale) ?? d.scale)
+    }
+
     /// A data set split three ways and normalized, with the preprocessor that did it.
     public struct Loaded {
         public var splits: DataSplits

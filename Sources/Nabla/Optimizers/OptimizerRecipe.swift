@@ -35,6 +35,19 @@ public struct OptimizerRecipe: Codable, Equatable, Sendable {
         self.weightDecay = weightDecay
     }
 
+    private enum CodingKeys: String, CodingKey { case kind, learningRate, momentum, weightDecay }
+
+    /// Reads a saved recipe; a setting it leaves out keeps its default (a hand-written recipe file
+    /// names only what it changes).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = OptimizerRecipe()
+        self.init(try c.decodeIfPresent(Kind.self, forKey: .kind) ?? defaults.kind,
+                  learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? defaults.learningRate,
+                  momentum: try c.decodeIfPresent(Double.self, forKey: .momentum) ?? defaults.momentum,
+                  weightDecay: try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? defaults.weightDecay)
+    }
+
     /// Checks the settings without parameters (each rule checks its own as it is built, too).
     public func validate() throws {
         _ = try make(for: [("probe", Variable(.zeros([1]), requiresGrad: true))])

@@ -58,7 +58,7 @@ import Testing
         #expect(missing.status == 1 && missing.stderr.hasPrefix("error: \(empty)/nope is not a run folder: no such directory"))
         try "{ not json".write(toFile: empty + "/config.json", atomically: true, encoding: .utf8)
         let broken = try nabla("report", empty)
-        #expect(broken.status == 1 && broken.stderr.hasPrefix("error: \(empty)/config.json: not a valid run configuration"))
+        #expect(broken.status == 1 && broken.stderr.hasPrefix("error: \(empty)/config.json: not a valid training recipe"))
         #expect(!FileManager.default.fileExists(atPath: empty + "/report.html"))
     }
 

@@ -78,7 +78,7 @@ import Testing
         #expect(lr.stderr.contains("Invalid learning rate: -1"), "\(lr.stderr)")
         let reg = try nabla("train", "--data", "mnist-5k", "--reg", "-0.5", "--epochs", "1", "--quiet", "--out", dir + "/reg")
         #expect(reg.status != 0)
-        #expect(reg.stderr.contains("regularization strength must be ≥ 0, got -0.5"), "\(reg.stderr)")
+        #expect(reg.stderr.contains("--reg: must be a number ≥ 0, got -0.5"), "\(reg.stderr)")
     }
 
     @Test func aNegativeLabelColumnIsAValueNotAnOption() throws {

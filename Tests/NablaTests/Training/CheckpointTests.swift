@@ -80,7 +80,8 @@ import Testing
         let trainer = try makeTrainer(epochs: 1, callbacks: [EarlyStopping(metric: "val_loss", patience: 2)])
         try trainer.fit(train: data.train, validation: data.validation)
         let checkpoint = try trainer.checkpoint()
-        #expect(Set(checkpoint.parts.keys) == ["trainer", "model", "optimizer", "history", "best_model", "divergence_guard", "early_stopping"])
+        #expect(Set(checkpoint.parts.keys) == ["trainer", "model", "optimizer", "history", "best_model", "divergence_guard",
+                                                   "early_stopping", "update_ratios"])
         #expect(checkpoint.parts["model"]!.tensors.keys.sorted() == ["0.bias", "0.weight", "3.bias", "3.weight"])
         #expect(try checkpoint.part("model").decode([String: RandomGenerator].self).keys.sorted() == ["2"])   // dropout's generator
         #expect(try checkpoint.part("best_model").decode(BestModel.Saved.self).bestEpoch == 1)
