@@ -146,7 +146,7 @@ extension DecodedImage {
     }
 
     /// The pixels as `[channels, height, width]` planes, the NCHW order of the models.
-    func planar() -> [UInt8] {
+    public func planar() -> [UInt8] {
         guard channels > 1 else { return pixels }
         var out = [UInt8](repeating: 0, count: pixels.count)
         let area = width * height
