@@ -1,6 +1,6 @@
 /// Stops a run whose loss becomes NaN or infinite, or climbs above `factor` times its first value:
 /// the lectures' sign that the learning rate is too high.
-public final class DivergenceGuard: TrainingCallback {
+public final class DivergenceGuard: TrainingCallback, Checkpointable {
     public let factor: Double
     public private(set) var initialLoss: Double?
 
@@ -14,10 +14,17 @@ public final class DivergenceGuard: TrainingCallback {
                 "loss is \(loss) at step \(state.step) (epoch \(state.epoch)): the learning rate (\(lr)) is probably too high")
         } else if let initial = initialLoss, initial.isFinite, loss > factor * initial {
             state.stopReason = .diverged(
-                "loss \(Trainer.format(loss)) at step \(state.step) (epoch \(state.epoch)) is above \(Tensor.format(factor))× the initial \(Trainer.format(initial)): the learning rate (\(lr)) is probably too high")
+                "loss \(Trainer.format(loss)) at step \(state.step) (epoch \(state.epoch)) is above \(Tensor.format(factor))× the initial \(Trainer.format(initial)): the "
+                    + "learning rate (\(lr)) is probably too high")
         }
     }
 
     /// Restores the reference loss when resuming a run.
     public func restore(initialLoss: Double?) { self.initialLoss = initialLoss }
+
+    struct Saved: Codable { var initialLoss: Double? }
+
+    public var checkpointKey: String { "divergence_guard" }
+    public func saveState() throws -> SavedState { try SavedState(Saved(initialLoss: initialLoss)) }
+    public func restoreState(_ state: SavedState) throws { initialLoss = try state.decode(Saved.self).initialLoss }
 }

@@ -106,7 +106,8 @@ public enum SanityChecks {
         } else if !loss.isFinite {
             why = "the loss is not finite: the loss or the forward pass is broken"
         } else if offBy > 0 {
-            why = "far above chance: the initial scores are not near zero — the weights are too large for this check (use small ones, e.g. gaussian 0.0001) or the loss is computed wrong"
+            why = "far above chance: the initial scores are not near zero — the weights are too large for this check (use small ones, e.g. gaussian 0.0001) or the loss "
+                + "is computed wrong"
         } else {
             why = "below chance before any training: the loss is computed wrong (or it does not average over classes as expected)"
         }
@@ -171,7 +172,8 @@ public enum SanityChecks {
         } else if !loss.isFinite {
             why = "the loss diverged: the learning rate is probably too high"
         } else {
-            why = "the model cannot overfit \(subset.count) examples in \(options.maxEpochs) epochs: look for a bug in the model or its gradients, too low a learning rate, weights too small to learn from, or too little capacity"
+            why = "the model cannot overfit \(subset.count) examples in \(options.maxEpochs) epochs: look for a bug in the model or its gradients, too low a learning "
+                + "rate, weights too small to learn from, or too little capacity"
         }
         return SanityCheckResult(name: "overfit a tiny subset",
                                  measurements: [("accuracy", accuracy), ("epochs", Double(epochs)), ("loss", loss), ("examples", Double(subset.count))],
