@@ -8,19 +8,19 @@ import Nabla
 struct DataOptions: ParsableArguments {
     private static let defaults = DataRecipe()
 
-    @Option(help: "A shipped data set (mnist-5k), a folder of MNIST IDX or CIFAR-10 binary files, a CSV file (.csv, .csv.gz) or a .npy features file (with --labels). "
-        + "(default: \(defaults.source))")
+    @Option(help: ArgumentHelp("A shipped data set (mnist-5k), a folder of MNIST IDX or CIFAR-10 binary files, a CSV file (.csv, .csv.gz) or a .npy features file (with --labels). "
+        + "(default: \(defaults.source))"))
     var data: String?
 
     @Option(help: "The labels .npy file that goes with a .npy features file.")
     var labels: String?
 
-    @Option(parsing: .unconditional, help: "The CSV column holding the label: a name (with a header line) or an index (negative counts from the end). (default: "
-        + "\(defaults.labelColumn))")
+    @Option(parsing: .unconditional, help: ArgumentHelp("The CSV column holding the label: a name (with a header line) or an index (negative counts from the end). (default: "
+        + "\(defaults.labelColumn))"))
     var labelColumn: String?
 
-    @Option(help: "Input normalization fitted on the training split: \(Preprocessor.Method.allCases.map(\.rawValue).joined(separator: ", ")). (default: "
-        + "\(defaults.preprocess.rawValue))")
+    @Option(help: ArgumentHelp("Input normalization fitted on the training split: \(Preprocessor.Method.allCases.map(\.rawValue).joined(separator: ", ")). (default: "
+        + "\(defaults.preprocess.rawValue))"))
     var preprocess: String?
 
     @Option(help: "Multiply raw inputs by this first; 'auto' maps image bytes (0-255) to [0, 1]. (default: \(defaults.scale))")

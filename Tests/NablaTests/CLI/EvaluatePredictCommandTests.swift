@@ -47,7 +47,7 @@ import Testing
     /// The classes the run at `folder` predicts for `data`, computed in-process from its files.
     static func expectedClasses(_ folder: String, _ data: Dataset) throws -> [Int] {
         let (model, config) = try RunFolder.loadModel(folder)
-        return predictProbabilities(model, config.preprocessor.apply(data.features)).argmax(alongAxis: 1)
+        return predictProbabilities(model, config.preprocessor.map { $0.apply(data.features) } ?? data.features).argmax(alongAxis: 1)
     }
 
     @Test func evaluatePrintsTheReportOfTheTestSplit() throws {
