@@ -58,10 +58,17 @@ struct DataInfoCommand: ParsableCommand {
             "values: \(Tensor.format(lo)) to \(Tensor.format(hi))",
             "classes: \(data.classCount)",
         ]
-        let width = data.classNames.map(\.count).max() ?? 0
-        for (name, count) in zip(data.classNames, counts) {
+        // Only the classes that occur: a stated class count of a million must not print a million lines.
+        let occurring = zip(data.classNames, counts).filter { $0.1 > 0 }
+        let width = occurring.map(\.0.count).max() ?? 0
+        for (name, count) in occurring {
             let share = Double(count) / Double(max(data.count, 1)) * 100
             lines.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "  %6d  %5.1f%%", count, share))
+        }
+        let empty = counts.indices.filter { counts[$0] == 0 }
+        if !empty.isEmpty {
+            let shown = empty.prefix(5).map { data.classNames[$0] }.joined(separator: ", ")
+            lines.append("  \(empty.count) class\(empty.count == 1 ? "" : "es") without examples: \(shown)\(empty.count > 5 ? ", …" : "")")
         }
         return lines.joined(separator: "\n")
     }

@@ -95,5 +95,5 @@ let flagOfField = [
     "initializer": "--init", "model": "--model", "optimizer.kind": "--optimizer", "optimizer.learningRate": "--lr",
     "optimizer.momentum": "--momentum", "optimizer.weightDecay": "--weight-decay", "schedule": "--lr-decay",
     "regularization": "--reg", "epochs": "--epochs", "batchSize": "--batch-size", "augmentation": "--augment",
-    "earlyStopping.metric": "--early-stopping", "earlyStopping.patience": "--patience",
+    "earlyStopping.metric": "--early-stopping", "earlyStopping.patience": "--patience", "checkpointEvery": "--checkpoint-every",
 ]

@@ -96,7 +96,7 @@ struct PredictCommand: ParsableCommand {
         if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") {
             if let labelColumn {
                 let column: CSVReader.LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
-                return try CSVReader.load(file, labelColumn: column).features
+                return try CSVReader.loadFeatures(file, labelColumn: column)
             }
             return try readCSVFeatures(file)
         }

@@ -20,12 +20,12 @@ struct SummaryCommand: ParsableCommand {
     func run() throws {
         do {
             let (dataset, _) = try DataRecipe(source: data, labelColumn: labelColumn).loadDataset()
-            var g = RandomGenerator(seed: 0)
             var recipe = TrainingRecipe()
             recipe.model = model
-            let spec = try recipe.modelSpec()
-            let (_, rows) = try spec.build(inputShape: dataset.exampleShape, classCount: dataset.classCount, generator: &g)
-            print(formatSummary(rows, inputShape: dataset.exampleShape))
+            // The plan has every shape and count without allocating a weight: a model too big to
+            // train still gets its summary, which shows where the size comes from.
+            let plan = try recipe.modelSpec().plan(inputShape: dataset.exampleShape, classCount: dataset.classCount)
+            print(formatSummary(plan.summary, inputShape: dataset.exampleShape))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure

@@ -31,6 +31,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print only the final lines.")
     var quiet = false
 
+    @Flag(help: "Start anew in an --out folder that holds a run, keeping the old one as DIR.old-TIME.")
+    var force = false
+
     func run() throws {
         try reportingErrors(train)
     }
@@ -39,10 +42,13 @@ struct TrainCommand: ParsableCommand {
         var config: TrainingRecipe
         if let resume {
             // A resumed run keeps its own recipe; only the number of epochs may grow.
-            if let other = training.given.first(where: { $0 != "--epochs" }) {
-                throw CommandError("\(other) cannot change a resumed run (it keeps the settings in \(RunFolder.configPath(resume))); only --epochs can be given with --resume")
+            if let other = training.given.first(where: { $0 != "--epochs" && $0 != "--checkpoint-every" }) {
+                throw CommandError("\(other) cannot change a resumed run (it keeps the settings in \(RunFolder.configPath(resume))); "
+                                   + "only --epochs and --checkpoint-every can be given with --resume")
             }
+            guard out == nil else { throw CommandError("--out cannot be given with --resume: the run stays in \(resume)") }
             config = try training.makeRecipe(base: RunFolder.readConfig(resume))
+            try RunFolderSafety.checkResumable(resume)
         } else {
             config = try training.makeRecipe()
             config.data = config.data.withAbsolutePaths
@@ -55,16 +61,19 @@ struct TrainCommand: ParsableCommand {
         // The progress lines go to the terminal and the log, through a reporter of our own.
         let trainer = try config.makeTrainer(model: network, verbose: false)
 
+        try trainer.checkOptions(train: splits.train, validation: splits.validation)
+        // Everything is checked: only now is anything written.
+        var log: FileHandle? = nil
+        var keptAs: String? = nil
+        if let out, resume == nil { keptAs = try RunFolderSafety.prepareNewRun(out, force: force) }
         if let tensorboard {
             trainer.callbacks.append(try TensorBoardLogger(directory: tensorboard, history: trainer.history))
         }
-        var log: FileHandle? = nil
         if let folder {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try RunFolder.writeConfig(config, to: folder)
             let best = BestModel(file: folder + "/best.safetensors")
             best.metadata = ["model": spec.source]
-            trainer.callbacks += [best, Checkpointer(folder: folder, metadata: ["model": spec.source]), RunRecorder(folder: folder)]
+            trainer.callbacks += [best, Checkpointer(folder: folder, every: config.checkpointEvery, metadata: ["model": spec.source]), RunRecorder(folder: folder)]
             let logPath = folder + "/train.log"
             if resume == nil || !FileManager.default.fileExists(atPath: logPath) {
                 FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -78,12 +87,15 @@ struct TrainCommand: ParsableCommand {
         }
         if !quiet { trainer.callbacks.append(ProgressReporter(write: say)) }
 
+        if let keptAs { say("the run that was in \(out!) is kept as \(keptAs)\n") }
         if let resume {
             try trainer.resume(from: resume + "/checkpoint.safetensors")
             guard trainer.startEpoch < config.epochs else {
                 throw TrainingError("\(resume) has already run \(trainer.startEpoch) of \(config.epochs) epochs; give a larger --epochs to continue")
             }
-            say("resuming \(resume) after epoch \(trainer.startEpoch)\n")
+            let within = trainer.stepsDoneInEpoch
+            say(within > 0 ? "resuming \(resume) in epoch \(trainer.startEpoch + 1), after its step \(within)\n"
+                           : "resuming \(resume) after epoch \(trainer.startEpoch)\n")
         }
         if !quiet {
             say("data: \(config.data.source): \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test; examples "
@@ -99,7 +111,9 @@ struct TrainCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         restoreSignals()
 
-        if splits.test.count > 0 {
+        if splits.test.count > 0, trainer.callback(BestModel.self)?.best == nil {
+            say("no test accuracy: no epoch finished with weights worth keeping\n")
+        } else if splits.test.count > 0 {
             let testAccuracy = Trainer.evaluate(network, on: splits.test).accuracy
             say(String(format: "test accuracy: %f (%d examples)\n", testAccuracy, splits.test.count))
         }

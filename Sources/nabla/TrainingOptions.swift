@@ -47,6 +47,10 @@ struct TrainingOptionsGroup: ParsableArguments {
     @Option(parsing: .unconditional, help: "Epochs without improvement before early stopping. (default: 5)")
     var patience: Int?
 
+    @Option(help: ArgumentHelp("Also save the run's checkpoint within an epoch: every N steps (500) or a duration (90s, 5m, 1h); 'epoch' for only "
+                               + "between epochs. (default: \(defaults.checkpointEvery?.text ?? "epoch"))"))
+    var checkpointEvery: String?
+
     /// The options given, by flag (a resumed run refuses all but --epochs).
     var given: [String] {
         dataOptions.given + modelOptions.given + [
@@ -54,7 +58,7 @@ struct TrainingOptionsGroup: ParsableArguments {
             augment.map { _ in "--augment" }, optimizer.map { _ in "--optimizer" }, lr.map { _ in "--lr" },
             lrDecay.map { _ in "--lr-decay" }, momentum.map { _ in "--momentum" }, reg.map { _ in "--reg" },
             weightDecay.map { _ in "--weight-decay" }, earlyStopping.map { _ in "--early-stopping" },
-            patience.map { _ in "--patience" },
+            patience.map { _ in "--patience" }, checkpointEvery.map { _ in "--checkpoint-every" },
         ].compactMap { $0 }
     }
 
@@ -79,6 +83,7 @@ struct TrainingOptionsGroup: ParsableArguments {
         if let reg { recipe.regularization = reg }
         if let earlyStopping { recipe.earlyStopping = EarlyStoppingRecipe(metric: earlyStopping, patience: patience ?? 5) }
         if let patience, earlyStopping == nil, recipe.earlyStopping != nil { recipe.earlyStopping?.patience = patience }
+        if let checkpointEvery { recipe.checkpointEvery = checkpointEvery == "epoch" ? nil : try CheckpointInterval(parsing: checkpointEvery) }
         if validated { try recipe.validate() }
         return recipe
     }

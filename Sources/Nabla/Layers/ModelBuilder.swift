@@ -6,24 +6,61 @@ public struct LayerSummary: Equatable {
 }
 
 extension ModelSpec {
-    /// Builds the network for examples of `inputShape`, checking every layer's shape.
+    /// Builds the network for examples of `inputShape`, checking every layer's shape and that the
+    /// model fits in memory before any weight is allocated.
     ///
     /// - Parameters:
     ///   - inputShape: one example's shape, e.g. `[1, 28, 28]` or `[784]`.
     ///   - classCount: when given, the last layer must output this many scores.
     ///   - initializer: the weight initialization of linear, conv and maxout layers (else each layer's default).
-    /// - Throws: `ModelSpecError` naming the layer and the shapes when a layer does not fit its input.
+    ///   - batchSize: the batch size the model will train on, for the memory check's activations.
+    ///   - availableMemory: bytes the model may use; `nil` reads the system's (`SystemMemory.available()`).
+    /// - Throws: `ModelSpecError` naming the layer when a layer does not fit its input, or when the
+    ///   model does not fit in memory.
     public func build(inputShape: [Int], classCount: Int? = nil, initializer: Initializer? = nil,
-                      dtype: DType = .float32, generator: inout RandomGenerator) throws -> (model: Sequential, summary: [LayerSummary]) {
-        var shape = inputShape
+                      dtype: DType = .float32, batchSize: Int = 1, availableMemory: Int? = nil,
+                      generator: inout RandomGenerator) throws -> (model: Sequential, summary: [LayerSummary]) {
+        let plan = try plan(inputShape: inputShape, classCount: classCount)
+        try plan.checkMemory(batchSize: batchSize, dtype: dtype, available: availableMemory ?? SystemMemory.available())
         var modules: [any Module] = []
-        var summary: [LayerSummary] = []
-        func add(_ module: any Module, _ out: [Int]) {
-            modules.append(module)
-            summary.append(LayerSummary(layer: module.description, outputShape: out, parameters: module.parameterCount))
-            shape = out
+        for layer in plan.layers {
+            switch layer.kind {
+            case let .linear(i, o, b):
+                modules.append(Linear(i, o, bias: b, initializer: initializer ?? .he, dtype: dtype, generator: &generator))
+            case let .maxout(i, o, p, b):
+                modules.append(Maxout(i, o, pieces: p, bias: b, initializer: initializer ?? .xavier, dtype: dtype, generator: &generator))
+            case let .conv(c, o, k, s, p, b):
+                modules.append(Conv2D(c, o, kernel: k, stride: s, padding: p, bias: b, initializer: initializer ?? .he,
+                                      dtype: dtype, generator: &generator))
+            case let .maxPool(k, s, p): modules.append(MaxPool2D(kernel: k, stride: s, padding: p))
+            case let .avgPool(k, s, p): modules.append(AvgPool2D(kernel: k, stride: s, padding: p))
+            case .flatten: modules.append(Flatten())
+            case .dropout(let p): modules.append(Dropout(p, generator: &generator))
+            case let .batchNorm(f, eps, momentum): modules.append(BatchNorm(f, epsilon: eps, momentum: momentum, dtype: dtype))
+            case .relu: modules.append(ReLU())
+            case .tanh: modules.append(Tanh())
+            case .sigmoid: modules.append(Sigmoid())
+            case .leakyReLU(let slope): modules.append(LeakyReLU(slope: slope))
+            case .elu(let alpha): modules.append(ELU(alpha: alpha))
+            case .prelu(let channels): modules.append(PReLU(channels: channels, dtype: dtype))
+            }
         }
-        for layer in layers {
+        return (Sequential(modules), plan.summary)
+    }
+
+    /// Resolves every layer against `inputShape`: arguments checked, output shapes and parameter
+    /// counts computed, nothing allocated. `nabla summary` prints this; `build` instantiates it.
+    ///
+    /// - Throws: `ModelSpecError` naming the layer when an argument is out of range or a layer does
+    ///   not fit its input, or when the output does not match `classCount`.
+    public func plan(inputShape: [Int], classCount: Int? = nil) throws -> ModelPlan {
+        var shape = inputShape
+        var planned: [ModelPlan.Layer] = []
+        for (index, layer) in layers.enumerated() {
+            func add(_ kind: ModelPlan.Layer.Kind, _ out: [Int], parameters: Int = 0) {
+                planned.append(ModelPlan.Layer(kind: kind, inputShape: shape, outputShape: out, parameters: parameters, specIndex: index))
+                shape = out
+            }
             func arg(_ name: String, _ fallback: Double? = nil) throws -> Double {
                 let index = ModelSpec.catalog.first { $0.name == layer.name }!.parameters.firstIndex(of: name)!
                 if let v = layer.named[name] { return v }
@@ -38,6 +75,16 @@ extension ModelSpec {
                 }
                 return Int(v)
             }
+            // `linear(10, 5)` reads as "10 inputs, 5 outputs" to a PyTorch user: a bias that is not
+            // 0 or 1 is a mistake to point out, not a truthy value.
+            func flag(_ name: String) throws -> Bool {
+                let v = try arg(name, 1)
+                guard v == 0 || v == 1 else {
+                    throw fail(layer, "\(layer.name): '\(name)' must be true or false (1 or 0), got \(Tensor.format(v)); "
+                                + "the input size is not written, it follows from the data")
+                }
+                return v == 1
+            }
             func requireImages() throws -> (c: Int, h: Int, w: Int) {
                 guard shape.count == 3 else {
                     throw fail(layer, "\(layer.name) needs images [C, H, W] per example, but its input is \(shape)")
@@ -45,26 +92,29 @@ extension ModelSpec {
                 return (shape[0], shape[1], shape[2])
             }
             func flattenIfNeeded() {
-                if shape.count != 1 { add(Flatten(), [shape.reduce(1, *)]) }
+                if shape.count != 1 { add(.flatten, [saturatingProduct(shape)]) }
             }
             switch layer.name {
             case "linear":
                 flattenIfNeeded()
-                add(Linear(shape[0], try int("out"), bias: try arg("bias", 1) != 0, initializer: initializer ?? .he,
-                           dtype: dtype, generator: &generator), [try int("out")])
+                let out = try int("out"), bias = try flag("bias")
+                add(.linear(input: shape[0], output: out, bias: bias), [out],
+                    parameters: saturatingSum([saturatingProduct([shape[0], out]), bias ? out : 0]))
             case "maxout":
                 flattenIfNeeded()
-                add(Maxout(shape[0], try int("out"), pieces: try int("pieces", 2), initializer: initializer ?? .xavier,
-                           dtype: dtype, generator: &generator), [try int("out")])
+                let out = try int("out"), pieces = try int("pieces", 2)
+                add(.maxout(input: shape[0], output: out, pieces: pieces, bias: true), [out],
+                    parameters: saturatingSum([saturatingProduct([shape[0], out, pieces]), saturatingProduct([out, pieces])]))
             case "conv":
                 let (c, h, w) = try requireImages()
                 let out = try int("out"), kernel = try int("kernel"), stride = try int("stride", 1), pad = try int("pad", 0, minimum: 0)
-                let (ho, wo) = ((h + 2 * pad - kernel) / stride + 1, (w + 2 * pad - kernel) / stride + 1)
+                let bias = try flag("bias")
                 guard h + 2 * pad >= kernel && w + 2 * pad >= kernel else {
                     throw fail(layer, "conv: a \(kernel)×\(kernel) kernel does not fit input \(shape) with padding \(pad)")
                 }
-                add(Conv2D(c, out, kernel: kernel, stride: stride, padding: pad, bias: try arg("bias", 1) != 0,
-                           initializer: initializer ?? .he, dtype: dtype, generator: &generator), [out, ho, wo])
+                let (ho, wo) = ((h + 2 * pad - kernel) / stride + 1, (w + 2 * pad - kernel) / stride + 1)
+                add(.conv(inputChannels: c, outputChannels: out, kernel: kernel, stride: stride, padding: pad, bias: bias), [out, ho, wo],
+                    parameters: saturatingSum([saturatingProduct([out, c, kernel, kernel]), bias ? out : 0]))
             case "maxpool", "avgpool":
                 let (c, h, w) = try requireImages()
                 let kernel = try int("kernel"), stride = try int("stride", kernel), pad = try int("pad", 0, minimum: 0)
@@ -73,14 +123,14 @@ extension ModelSpec {
                 }
                 guard pad * 2 <= kernel else { throw fail(layer, "\(layer.name): padding \(pad) is more than half the window \(kernel)") }
                 let out = [c, (h + 2 * pad - kernel) / stride + 1, (w + 2 * pad - kernel) / stride + 1]
-                add(layer.name == "maxpool" ? MaxPool2D(kernel: kernel, stride: stride, padding: pad) as any Module
-                                            : AvgPool2D(kernel: kernel, stride: stride, padding: pad), out)
+                add(layer.name == "maxpool" ? .maxPool(kernel: kernel, stride: stride, padding: pad)
+                                            : .avgPool(kernel: kernel, stride: stride, padding: pad), out)
             case "flatten":
-                add(Flatten(), [shape.reduce(1, *)])
+                add(.flatten, [saturatingProduct(shape)])
             case "dropout":
                 let p = try arg("p", 0.5)
                 guard p >= 0 && p < 1 else { throw fail(layer, "dropout: p must be in [0, 1), got \(Tensor.format(p))") }
-                add(Dropout(p, generator: &generator), shape)
+                add(.dropout(p), shape)
             case "batchnorm":
                 guard shape.count == 1 || shape.count == 3 else {
                     throw fail(layer, "batchnorm needs features [F] or images [C, H, W] per example, but its input is \(shape)")
@@ -89,18 +139,24 @@ extension ModelSpec {
                 guard eps > 0, momentum >= 0 && momentum <= 1 else {
                     throw fail(layer, "batchnorm: needs eps > 0 and momentum in [0, 1]")
                 }
-                add(BatchNorm(shape[0], epsilon: eps, momentum: momentum, dtype: dtype), shape)
-            case "relu": add(ReLU(), shape)
-            case "tanh": add(Tanh(), shape)
-            case "sigmoid": add(Sigmoid(), shape)
-            case "leakyrelu": add(LeakyReLU(slope: try arg("slope", 0.01)), shape)
-            case "elu": add(ELU(alpha: try arg("alpha", 1)), shape)
+                add(.batchNorm(features: shape[0], epsilon: eps, momentum: momentum), shape, parameters: 2 * shape[0])
+            case "relu": add(.relu, shape)
+            case "tanh": add(.tanh, shape)
+            case "sigmoid": add(.sigmoid, shape)
+            case "leakyrelu":
+                let slope = try arg("slope", 0.01)
+                guard slope >= 0 && slope < 1 else { throw fail(layer, "leakyrelu: slope must be in [0, 1), got \(Tensor.format(slope))") }
+                add(.leakyReLU(slope), shape)
+            case "elu":
+                let alpha = try arg("alpha", 1)
+                guard alpha > 0 else { throw fail(layer, "elu: alpha must be > 0, got \(Tensor.format(alpha))") }
+                add(.elu(alpha), shape)
             case "prelu":
                 let channels = try int("channels", 1)
                 guard channels == 1 || channels == shape.first else {
                     throw fail(layer, "prelu: \(channels) channels, but its input \(shape) has \(shape.first ?? 0)")
                 }
-                add(PReLU(channels: channels, dtype: dtype), shape)
+                add(.prelu(channels: channels), shape, parameters: channels)
             default:
                 throw fail(layer, "unknown layer '\(layer.name)'")
             }
@@ -109,10 +165,10 @@ extension ModelSpec {
             throw ModelSpecError("the model's output per example is \(shape), but the data has \(classCount) classes: end with linear(\(classCount))",
                                  column: nil, text: source)
         }
-        return (Sequential(modules), summary)
+        return ModelPlan(inputShape: inputShape, layers: planned, spec: self)
     }
 
-    private func fail(_ layer: Layer, _ message: String) -> ModelSpecError {
+    func fail(_ layer: Layer, _ message: String) -> ModelSpecError {
         ModelSpecError(message, column: layer.column, text: source)
     }
 }

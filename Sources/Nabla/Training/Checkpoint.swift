@@ -106,25 +106,3 @@ extension SavedState {
         tensors = [:]
     }
 }
-
-/// Writes the run folder's weights and checkpoint after every epoch, atomically:
-/// `checkpoint.safetensors` (the whole run's state, from which `Trainer.resume(from:)` continues
-/// exactly) and `last.safetensors` (the model now). (`best.safetensors` is the `BestModel`'s file.)
-public final class Checkpointer: TrainingCallback {
-    public let folder: String
-    /// Extra metadata stored in every file (the model spec, say).
-    public var metadata: [String: String]
-
-    public init(folder: String, metadata: [String: String] = [:]) {
-        self.folder = folder
-        self.metadata = metadata
-    }
-
-    public func epochDidSettle(_ state: TrainingState) throws {
-        var checkpoint = try state.checkpoint()
-        let meta = metadata.merging(["epoch": String(state.epoch)]) { $1 }
-        checkpoint.metadata.merge(meta) { $1 }
-        try checkpoint.write(to: folder + "/checkpoint.safetensors")
-        try Safetensors.write(try state.model.stateTensors(), metadata: meta, to: folder + "/last.safetensors")
-    }
-}

@@ -87,6 +87,10 @@ public final class Trainer: Checkpointable {
     /// The first epoch `fit` runs (from 0) and the steps taken before it: set by `resume(from:)`.
     public internal(set) var startEpoch = 0
     public internal(set) var startStep = 0
+    /// The epoch in progress (kept for checkpoints within an epoch), or the one to resume.
+    var progress: EpochProgress?
+    /// Steps of epoch `startEpoch + 1` already done when resuming within it (0: none).
+    public var stepsDoneInEpoch: Int { progress?.steps ?? 0 }
 
     public init(model: any Module, optimizer: any Optimizer, options: TrainerOptions = TrainerOptions(),
                 callbacks: [any TrainingCallback] = []) {
@@ -123,7 +127,7 @@ public final class Trainer: Checkpointable {
     /// - Throws: `TrainingError` for invalid options or a callback's error (e.g. an unknown metric).
     @discardableResult
     public func fit(train: Dataset, validation: Dataset) throws -> TrainingResult {
-        try validate(train: train, validation: validation)
+        try checkOptions(train: train, validation: validation)
         // The training-accuracy sample is drawn from its own seed, so it is the same after a resume.
         var sampleGenerator = RandomGenerator(seed: options.seed &+ 1)
         let sample = train.count <= options.trainAccuracySample ? train
@@ -139,28 +143,40 @@ public final class Trainer: Checkpointable {
         for epoch in startEpoch..<options.epochs {
             state.epoch = epoch + 1
             for c in callbacks { try c.epochWillBegin(state) }
+            // A resumed epoch draws its batches from the generator it began with, then skips those done.
+            // (Then `generator`, restored to where the stop left it, goes on drawing augmentations.)
+            let resumed = progress.flatMap { $0.steps > 0 ? $0 : nil }
+            let epochStart = resumed?.generator ?? generator
+            var drawn = epochStart
             let batches = options.sampleBatches
-                ? train.batchIndices(size: options.batchSize, shuffle: true, generator: &generator)
+                ? train.batchIndices(size: options.batchSize, shuffle: true, generator: &drawn)
                 : [Array(0..<train.count)]
+            if resumed == nil { generator = drawn }
+            progress = EpochProgress(steps: resumed?.steps ?? 0, generator: epochStart,
+                                     lossSum: resumed?.lossSum ?? 0, lastLoss: resumed?.lastLoss ?? .nan)
             state.stepsPerEpoch = batches.count
-            state.stepInEpoch = 0
+            state.stepInEpoch = progress!.steps
             model.train()
-            var lossSum = 0.0, lastLoss = Double.nan
-            for indices in batches {
+            for indices in batches.dropFirst(progress!.steps) {
                 var batch = train.batch(indices)
                 batch.features = options.augmentation.apply(batch.features, generator: &generator)
                 for c in callbacks { try c.batchWillBegin(state) }
-                lastLoss = trainStep(batch)
-                lossSum += lastLoss
+                let loss = trainStep(batch)
+                progress!.lossSum += loss
+                progress!.lastLoss = loss
+                progress!.steps += 1
                 state.step += 1
                 state.stepInEpoch += 1
-                history.recordStep(loss: lastLoss)
-                for c in callbacks { try c.batchDidEnd(state, loss: lastLoss) }
+                history.recordStep(loss: loss)
+                // Callbacks hear of a stop request with the step it ends on (a checkpointer saves it then).
                 if stopRequest.isRequested { state.stopReason = .interrupted }
+                for c in callbacks { try c.batchDidEnd(state, loss: loss) }
                 if state.stopReason != nil { break }
             }
             if case .diverged = state.stopReason { break }
             if state.stopReason == .interrupted { break }
+            let (lossSum, lastLoss) = (progress!.lossSum, progress!.lastLoss)
+            progress = nil   // the epoch's steps are done: checkpoints from here on are between epochs
 
             let (trainAccuracy, _) = evaluate(sample)
             let (validationAccuracy, validationLoss) = evaluate(validation)
@@ -181,7 +197,9 @@ public final class Trainer: Checkpointable {
                               epochsRun: epochsRun, stopReason: state.stopReason)
     }
 
-    private func validate(train: Dataset, validation: Dataset) throws {
+    /// Checks the options against the data (as `fit` does first), so that a command can refuse
+    /// them before it writes anything.
+    public func checkOptions(train: Dataset, validation: Dataset) throws {
         guard options.epochs >= 1 else { throw TrainingError("epochs must be at least 1, got \(options.epochs)") }
         guard options.batchSize >= 1 else { throw TrainingError("batch size must be at least 1, got \(options.batchSize)") }
         guard train.count > 0 else { throw TrainingError("the training set is empty") }

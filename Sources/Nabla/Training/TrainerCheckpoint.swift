@@ -3,17 +3,29 @@ import Foundation
 /// Saving and resuming a whole run: the trainer's position, the model (weights, buffers and random
 /// generators), the optimizer, the history and every `Checkpointable` callback, each under its key.
 extension Trainer {
-    /// Where the run is: epochs completed, steps taken, and the batch-order generator.
+    /// Where the run is: epochs completed, steps taken, the generator of batch order and
+    /// augmentation, and, within an epoch, how far it got.
     struct Position: Codable {
         var epoch: Int
         var step: Int
         var generator: RandomGenerator
+        var inEpoch: EpochProgress?
+    }
+
+    /// An epoch in progress: its batches come again from `generator` (the state it began with), the
+    /// first `steps` of them are done, and their losses summed to `lossSum`.
+    struct EpochProgress: Codable {
+        var steps: Int
+        var generator: RandomGenerator
+        var lossSum: Double
+        var lastLoss: Double
     }
 
     public var checkpointKey: String { "trainer" }
 
     public func saveState() throws -> SavedState {
-        try SavedState(Position(epoch: history.epochs.count, step: history.stepLosses.count, generator: generator))
+        try SavedState(Position(epoch: history.epochs.count, step: history.stepLosses.count, generator: generator,
+                                inEpoch: progress.flatMap { $0.steps > 0 ? $0 : nil }))
     }
 
     public func restoreState(_ state: SavedState) throws {
@@ -21,6 +33,7 @@ extension Trainer {
         startEpoch = position.epoch
         startStep = position.step
         generator = position.generator
+        progress = position.inEpoch
     }
 
     /// Every part of the run that keeps state: the trainer, the model, the optimizer, the history

@@ -11,7 +11,7 @@
 /// the copy we need; the two norms are one more pass over the parameters. A step on weights that
 /// are all zero (a bias at its start) has no ratio and is left out of the mean; a parameter with
 /// no ratio in the whole epoch gets NaN.
-public final class UpdateRatioMonitor: TrainingCallback {
+public final class UpdateRatioMonitor: TrainingCallback, Checkpointable {
     /// Steps measured per epoch (0: none). Epochs with fewer steps measure every step.
     public var samplesPerEpoch: Int
     /// Steps measured so far in the whole run.
@@ -58,6 +58,20 @@ public final class UpdateRatioMonitor: TrainingCallback {
         state.history.recordUpdateRatios(row, epoch: state.epoch)
         sums = [:]
         counts = [:]
+    }
+
+    /// The sums of the epoch in progress, so that a run resumed within an epoch records the same mean.
+    struct Saved: Codable {
+        var measuredSteps: Int
+        var sums: [String: Double]
+        var counts: [String: Int]
+    }
+
+    public var checkpointKey: String { "update_ratios" }
+    public func saveState() throws -> SavedState { try SavedState(Saved(measuredSteps: measuredSteps, sums: sums, counts: counts)) }
+    public func restoreState(_ state: SavedState) throws {
+        let saved = try state.decode(Saved.self)
+        (measuredSteps, sums, counts) = (saved.measuredSteps, saved.sums, saved.counts)
     }
 
     /// ‖after − before‖ / ‖before‖ (NaN when `before` is all zeros).

@@ -148,4 +148,34 @@ import Testing
         #expect(run.status == 1)
         #expect(run.stderr.contains("--lr cannot change a resumed run"), "\(run.stderr)")
     }
+
+    @Test func anExistingRunIsNeverReplacedByAccident() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let common = ["train", "--model", "linear(10)", "--epochs", "1", "--quiet", "--out", dir + "/run"]
+        #expect(try GradCommandTests.run(common).status == 0)
+        func snapshot() throws -> [String: Data] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/run")
+            return try Dictionary(uniqueKeysWithValues: names.map { ($0, try Data(contentsOf: URL(fileURLWithPath: "\(dir)/run/\($0)"))) })
+        }
+        let before = try snapshot()
+        for (extra, message) in [([], "holds a run already: continue it with --resume"), (["--reg", "-1"], "--reg: must be a number ≥ 0"),
+                                 (["--early-stopping", "foo"], "--early-stopping: unknown metric 'foo'"),
+                                 (["--augment", "crop:100", "--force"], "random crops with padding 100"),
+                                 (["--val", "1.5"], "--val: must be a fraction in [0, 1) or a whole count, got 1.5")] {
+            let run = try GradCommandTests.run(common + extra)
+            #expect(run.status == 1, "\(extra)")
+            #expect(run.stderr.contains(message), "\(extra): \(run.stderr)")
+            #expect(try snapshot() == before, "\(extra) changed the run folder")
+        }
+        let forced = try GradCommandTests.run(common + ["--force", "--seed", "2"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("run.old-") }
+        #expect(kept.count == 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(kept[0])/config.json")) == before["config.json"])
+        let file = dir + "/a-file"
+        FileManager.default.createFile(atPath: file, contents: Data())
+        let onFile = try GradCommandTests.run(["train", "--model", "linear(10)", "--epochs", "1", "--out", file])
+        #expect(onFile.status == 1 && onFile.stderr.contains("--out \(file): a file, not a folder"), "\(onFile.stderr)")
+    }
 }

@@ -34,6 +34,26 @@ import Testing
         #expect(error("") == "t.csv: no data rows")
     }
 
+    @Test func valuesThatAreNotFiniteAreErrorsUnlessAllowed() throws {
+        #expect(error("1,2,0\n3,1e40,1\n") == "t.csv, line 2: '1.0000e+40' in column 2 is too large for a 32-bit float (at most ±3.4e38)")
+        #expect(error("1,2,0\n3,nan,1\n") == "t.csv, line 2: 'nan' in column 2 is not a finite number")
+        #expect(error("1,2,0\n-inf,4,1\n") == "t.csv, line 2: '-inf' in column 1 is not a finite number")
+        let allowed = try CSVReader.parse(Array("1,2,0\n3,1e40,1\nnan,4,1\n".utf8), file: "t.csv", allowNonFinite: true)
+        #expect(allowed.features.floats[3] == .infinity && allowed.features.floats[4].isNaN)
+    }
+
+    @Test func labelsThatLeaveClassesEmptyAreErrorsUnlessTheCountIsStated() throws {
+        #expect(error("1,0\n2,1\n3,1000000\n4,1000000\n")
+                == "t.csv, line 3: label 1000000 (2 examples) leaves classes 2 to 999999 without examples; "
+                    + "class labels must be 0…C-1 (state the number of classes if empty classes are intended)")
+        #expect(error("1,0\n2,3\n3,5\n").hasPrefix("t.csv, line 2: labels 3 (1 example), 5 (1 example) leave classes 1 to 2 without examples"))
+        let stated = try CSVReader.parse(Array("1,0\n2,3\n".utf8), file: "t.csv", classCount: 5)
+        #expect(stated.classCount == 5)
+        #expect(throws: DataError(file: "t.csv", location: "line 2", "label 3 is out of range for 3 classes (0…2)")) {
+            try CSVReader.parse(Array("1,0\n2,3\n".utf8), file: "t.csv", classCount: 3)
+        }
+    }
+
     @Test func gzipIsDetectedAndCorruptionReported() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-csv-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -54,12 +54,19 @@ import Testing
             let testImages = Tensor((0..<40).map { Float($0) }, shape: [2, 4, 5])
             try IDX.write(images: testImages, labels: [12, 1], imagesPath: dir + "/t10k-images-idx3-ubyte",
                           labelsPath: dir + "/t10k-labels-idx1-ubyte")
-            loaded = try IDX.load(directory: dir)
+            // Test labels must lie among the training set's classes, unless the count is stated.
+            #expect(error { try IDX.load(directory: dir) } == "\(dir)/t10k-labels-idx1-ubyte, label 0 at byte 8: label 12 is out of range for 10 classes (0…9)")
+            loaded = try IDX.load(directory: dir, classCount: 13)
             #expect(loaded.train.labels == labels)
             #expect(loaded.test?.labels == [12, 1])
             #expect(loaded.test?.features.shape == [2, 1, 4, 5])
-            // A label above 9 widens the classes of both splits alike.
             #expect(loaded.train.classCount == 13 && loaded.test?.classCount == 13)
+            // A stray label leaving classes without examples is an error naming it.
+            try IDX.writeLabels([3, 200, 9], to: dir + "/stray-labels")
+            try IDX.write(images: images, labels: labels, imagesPath: dir + "/stray-images", labelsPath: dir + "/unused-labels")
+            #expect(error { try IDX.load(images: dir + "/stray-images", labels: dir + "/stray-labels") }
+                    == "\(dir)/stray-labels, label 1 at byte 9: label 200 (1 example) leaves classes 10 to 199 without examples; "
+                        + "class labels must be 0…C-1 (state the number of classes if empty classes are intended)")
 
             try FileManager.default.removeItem(atPath: dir + "/t10k-labels-idx1-ubyte")
             #expect(error { try IDX.load(directory: dir) } == "\(dir): found t10k-images-idx3-ubyte but not t10k-labels-idx1-ubyte[.gz]")

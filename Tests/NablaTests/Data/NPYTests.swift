@@ -60,7 +60,13 @@ private let numpyAvailable: Bool = (try? NPYTests.python("import numpy")) != nil
             #expect(named.classNames == ["a", "b", "c", "d"])
             #expect(error { try NPY.load(features: dir + "/x.npy", labels: dir + "/y.npy", classNames: ["a", "b"]) }
                     == "\(dir)/y.npy, element 0 at byte 128: label 2, but there are only 2 class names")
-            #expect(error { try NPY.load(features: dir + "/w.npy", labels: dir + "/y.npy") } == "no error")
+            // -1e300 is a fine float64 but infinite as a Float.
+            #expect(error { try NPY.load(features: dir + "/w.npy", labels: dir + "/y.npy") }
+                    == "\(dir)/w.npy, element 1 at byte 136, index (1): -1.0000e+300 is too large for a 32-bit float")
+            #expect(error { _ = try NPY.load(features: dir + "/w.npy", labels: dir + "/y.npy", allowNonFinite: true) } == "no error")
+            try NPY.write(Tensor([1, 2, .nan, 4, 5, 6], shape: [3, 2]), to: dir + "/nan.npy")
+            #expect(error { try NPY.load(features: dir + "/nan.npy", labels: dir + "/y.npy") }
+                    == "\(dir)/nan.npy, element 2 at byte 136, index (1, 0): nan is not a finite number")
             try NPY.write(Tensor.scalar(4), to: dir + "/s.npy")
             #expect(error { try NPY.load(features: dir + "/s.npy", labels: dir + "/y.npy") }
                     == "\(dir)/s.npy: features must have at least one dimension (examples first), found shape ()")
@@ -102,9 +108,12 @@ private let numpyAvailable: Bool = (try? NPYTests.python("import numpy")) != nil
             #expect(try NPY.read(dir + "/i32.npy").classLabels() == [5, 0])
             #expect(try NPY.read(dir + "/v2.npy").classLabels() == [7, 8, 9])
 
-            let data = try NPY.load(features: dir + "/u8.npy", labels: dir + "/i32.npy")
+            #expect(error { try NPY.load(features: dir + "/u8.npy", labels: dir + "/i32.npy") }
+                    == "\(dir)/i32.npy, element 0 at byte 128: label 5 (1 example) leaves classes 1 to 4 without examples; "
+                        + "class labels must be 0…C-1 (state the number of classes if empty classes are intended)")
+            let data = try NPY.load(features: dir + "/u8.npy", labels: dir + "/i32.npy", classCount: 6)
             #expect(data.features.shape == [2, 3] && data.labels == [5, 0] && data.classCount == 6)
-            #expect(try NPY.load(features: dir + "/f64.npy", labels: dir + "/i32.npy").features.floats == [1.5, -2.25, 1e-3, 3e10])
+            #expect(try NPY.load(features: dir + "/f64.npy", labels: dir + "/i32.npy", classCount: 6).features.floats == [1.5, -2.25, 1e-3, 3e10])
             #expect(error { try NPY.load(features: dir + "/f32.npy", labels: dir + "/halves.npy") }
                     == "\(dir)/halves.npy, element 1 at byte 136: label 0.5 is not a non-negative integer")
             #expect(error { try NPY.load(features: dir + "/f32.npy", labels: dir + "/negative.npy") }

@@ -11,16 +11,40 @@ public enum CSVReader {
     }
 
     /// Loads `path` into a data set whose features are `[N, columns - 1]` floats.
-    /// - Throws: `DataError` naming the file and line for a missing or non-numeric value, a line with
-    ///   the wrong number of fields, a label that is not a non-negative integer, or an unknown column.
-    public static func load(_ path: String, labelColumn: LabelColumn = .index(-1)) throws -> Dataset {
-        try parse(Gzip.readFile(path), file: path, labelColumn: labelColumn)
+    /// - Parameters:
+    ///   - classCount: the number of classes, when known: labels must lie below it, and classes
+    ///     without examples are allowed. When nil, labels must cover `0…largest` (see `ClassLabels`).
+    ///   - allowNonFinite: accept `nan`, `inf` and values beyond a 32-bit float's range (which become
+    ///     infinite); by default they are errors.
+    /// - Throws: `DataError` naming the file and line for a missing, non-numeric or non-finite value,
+    ///   a line with the wrong number of fields, a label that is not a non-negative integer or leaves
+    ///   classes empty, or an unknown column.
+    public static func load(_ path: String, labelColumn: LabelColumn = .index(-1), classCount: Int? = nil,
+                            allowNonFinite: Bool = false) throws -> Dataset {
+        try parse(Gzip.readFile(path), file: path, labelColumn: labelColumn, classCount: classCount, allowNonFinite: allowNonFinite)
     }
 
-    /// Parses CSV text (as bytes).
-    public static func parse(_ bytes: [UInt8], file: String, labelColumn: LabelColumn = .index(-1)) throws -> Dataset {
+    /// The features `[N, columns - 1]` of `path`, skipping the label column without checking the
+    /// labels against each other (for prediction, where labels are not used).
+    public static func loadFeatures(_ path: String, labelColumn: LabelColumn = .index(-1), allowNonFinite: Bool = false) throws -> Tensor {
+        let rows = try parseRows(Gzip.readFile(path), file: path, labelColumn: labelColumn, allowNonFinite: allowNonFinite)
+        return Tensor(rows.features, shape: [rows.labels.count, rows.width - 1])
+    }
+
+    /// Parses CSV text (as bytes). See `load`.
+    public static func parse(_ bytes: [UInt8], file: String, labelColumn: LabelColumn = .index(-1), classCount: Int? = nil,
+                             allowNonFinite: Bool = false) throws -> Dataset {
+        let rows = try parseRows(bytes, file: file, labelColumn: labelColumn, allowNonFinite: allowNonFinite)
+        let classes = try ClassLabels.check(rows.labels, file: file, classCount: classCount) { "line \(rows.lineNumbers[$0])" }
+        return Dataset(features: Tensor(rows.features, shape: [rows.labels.count, rows.width - 1]), labels: rows.labels,
+                       classNames: (0..<classes).map(String.init))
+    }
+
+    private static func parseRows(_ bytes: [UInt8], file: String, labelColumn: LabelColumn,
+                                  allowNonFinite: Bool) throws -> (features: [Float], labels: [Int], lineNumbers: [Int], width: Int) {
         var features: [Float] = []
         var labels: [Int] = []
+        var lineNumbers: [Int] = []  // of each example, for label errors found after parsing
         var width: Int? = nil
         var labelIndex = -1
         var header: [String]? = nil
@@ -42,7 +66,7 @@ public enum CSVReader {
             var bad: Int? = nil  // the first field that is not a number
             var fieldStart = start
             for i in start...end where i == end || bytes[i] == 0x2C {
-                if let v = number(bytes, fieldStart, i) { values.append(v) } else {
+                if let v = number(bytes, fieldStart, i), v.isFinite || allowNonFinite { values.append(v) } else {
                     if bad == nil { bad = values.count }
                     values.append(.nan)
                 }
@@ -66,8 +90,10 @@ public enum CSVReader {
                 fields = String(decoding: bytes[start..<end], as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
                 let text = fields[column].trimmingCharacters(in: .whitespaces)
                 let name = header.map { "column '\($0[column])'" } ?? "column \(column + 1)"
+                let nonFinite = Double(text).map { !$0.isFinite } ?? false
                 throw DataError(file: file, location: "line \(lineNumber)",
-                                text.isEmpty ? "missing value in \(name)" : "'\(text)' in \(name) is not a number")
+                                text.isEmpty ? "missing value in \(name)"
+                                    : nonFinite ? "'\(text)' in \(name) is not a finite number" : "'\(text)' in \(name) is not a number")
             }
             for (column, value) in values.enumerated() {
                 if column == labelIndex {
@@ -77,16 +103,24 @@ public enum CSVReader {
                                         "label '\(Tensor.format(value))' in \(name) is not a non-negative integer")
                     }
                     labels.append(Int(value))
+                    lineNumbers.append(lineNumber)
                 } else {
-                    features.append(Float(value))
+                    let feature = Float(value)
+                    // 1e40 is a fine Double but infinite as a Float.
+                    guard feature.isFinite || allowNonFinite else {
+                        let name = header.map { "column '\($0[column])'" } ?? "column \(column + 1)"
+                        throw DataError(file: file, location: "line \(lineNumber)",
+                                        "'\(Tensor.format(value))' in \(name) is too large for a 32-bit float (at most ±3.4e38)")
+                    }
+                    features.append(feature)
                 }
             }
         }
         guard let width, !labels.isEmpty else { throw DataError(file: file, "no data rows") }
-        return Dataset(features: Tensor(features, shape: [labels.count, width - 1]), labels: labels)
+        return (features, labels, lineNumbers, width)
     }
 
-    /// The finite number in `bytes[start..<end]` (spaces around it allowed), or nil.
+    /// The number (perhaps NaN or infinite) in `bytes[start..<end]` (spaces around it allowed), or nil.
     /// Plain integers, the bulk of image data, take a fast path.
     private static func number(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Double? {
         var s = start, e = end
@@ -98,8 +132,7 @@ public enum CSVReader {
             for i in s..<e { v = v * 10 + Int(bytes[i] - 0x30) }
             return Double(v)
         }
-        guard let v = Double(String(decoding: bytes[s..<e], as: UTF8.self)), v.isFinite else { return nil }
-        return v
+        return Double(String(decoding: bytes[s..<e], as: UTF8.self))
     }
 
     private static func resolve(_ column: LabelColumn, header: [String]?, width: Int, file: String) throws -> Int {

@@ -30,23 +30,30 @@ public enum IDX {
     }
 
     /// Loads an images file and its labels file as one data set: MNIST's ten classes "0"…"9", or
-    /// more when a label is higher (as in EMNIST).
-    /// - Throws: `DataError` for either file, or when their counts differ.
-    public static func load(images imagesPath: String, labels labelsPath: String) throws -> Dataset {
+    /// more when a label is higher (as in EMNIST), provided every class up to it has examples.
+    /// - Parameter classCount: the number of classes when known: labels must lie below it.
+    /// - Throws: `DataError` for either file, when their counts differ, or for a label that leaves
+    ///   classes above 9 without examples (200 among 0–9) or is not below `classCount`.
+    public static func load(images imagesPath: String, labels labelsPath: String, classCount: Int? = nil) throws -> Dataset {
         let (pixels, shape) = try parseImageBytes(Gzip.readFile(imagesPath), file: imagesPath)
         let labels = try readLabels(labelsPath)
         guard labels.count == shape[0] else {
             throw DataError(file: labelsPath, "\(labels.count) labels, but \(imagesPath) has \(shape[0]) images")
         }
-        return Dataset(bytes: pixels, exampleShape: Array(shape.dropFirst()), labels: labels, classNames: classNames(labels))
+        let classes = try ClassLabels.check(labels, file: labelsPath, classCount: classCount, minimumCount: 10) {
+            "label \($0) at byte \(8 + $0)"
+        }
+        return Dataset(bytes: pixels, exampleShape: Array(shape.dropFirst()), labels: labels, classNames: (0..<classes).map(String.init))
     }
 
     /// Loads MNIST from a directory holding `train-images-idx3-ubyte` and `train-labels-idx1-ubyte`
     /// and, if present, `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`, each raw or `.gz`.
     /// Both splits get the same class names.
+    /// - Parameter classCount: the number of classes when known; else the training labels decide
+    ///   (see `load(images:labels:classCount:)`) and test labels must lie among them.
     /// - Throws: `DataError` when no file is found (listing what was looked for), when the training
     ///   pair or one file of a pair is missing, or for a bad file.
-    public static func load(directory: String) throws -> (train: Dataset, test: Dataset?) {
+    public static func load(directory: String, classCount: Int? = nil) throws -> (train: Dataset, test: Dataset?) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw DataError(file: directory, "no such directory")
@@ -66,12 +73,9 @@ public enum IDX {
         guard let trainImages = found[0], let trainLabels = found[1] else {
             throw DataError(file: directory, "found test files (t10k-…) but no \(names[0])[.gz] and \(names[1])[.gz]")
         }
-        var train = try load(images: trainImages, labels: trainLabels)
+        let train = try load(images: trainImages, labels: trainLabels, classCount: classCount)
         guard let testImages = found[2], let testLabels = found[3] else { return (train, nil) }
-        var test = try load(images: testImages, labels: testLabels)
-        let classes = classNames(train.labels + test.labels)
-        train.classNames = classes
-        test.classNames = classes
+        let test = try load(images: testImages, labels: testLabels, classCount: train.classCount)
         return (train, test)
     }
 
@@ -133,11 +137,6 @@ public enum IDX {
         for value in [labelsMagic, labels.count] { appendUInt32(&bytes, value) }
         bytes += labels.map { UInt8($0) }
         try writeDataFile(bytes, to: path, gzip: gzip)
-    }
-
-    /// Class names "0"…"9", or up to the largest label when that is higher.
-    static func classNames(_ labels: [Int]) -> [String] {
-        (0..<max(10, (labels.max() ?? 0) + 1)).map(String.init)
     }
 
     /// Checks the magic number and the header's length; returns the record count.

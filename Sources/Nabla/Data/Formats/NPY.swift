@@ -23,10 +23,17 @@ public enum NPY {
 
     /// Loads a data set from a features array `[N, …]` (as `Float`; `uint8` kept compact) and a labels array `[N]` (or
     /// `[N, 1]`) of non-negative integers (integer dtype, or floats that are whole numbers).
-    /// - Parameter classNames: the class names; "0" up to the largest label when nil.
+    /// - Parameters:
+    ///   - classNames: the class names; "0" up to the largest label when nil.
+    ///   - classCount: the number of classes when known (and no names are given): classes without
+    ///     examples are then allowed; when nil, labels must cover `0…largest` (see `ClassLabels`).
+    ///   - allowNonFinite: accept NaN and infinite features; by default they are errors naming the
+    ///     element (a float64 beyond a 32-bit float's range counts as infinite).
     /// - Throws: `DataError` for either file, for a label that is not a non-negative integer (or has
-    ///   no class name), or when the files hold different numbers of examples.
-    public static func load(features featuresPath: String, labels labelsPath: String, classNames: [String]? = nil) throws -> Dataset {
+    ///   no class name, or leaves classes empty), a non-finite feature, or when the files hold
+    ///   different numbers of examples.
+    public static func load(features featuresPath: String, labels labelsPath: String, classNames: [String]? = nil,
+                            classCount: Int? = nil, allowNonFinite: Bool = false) throws -> Dataset {
         let features = try read(featuresPath)
         guard !features.shape.isEmpty else {
             throw DataError(file: featuresPath, "features must have at least one dimension (examples first), found shape ()")
@@ -40,12 +47,21 @@ public enum NPY {
         if let classNames, let i = labels.firstIndex(where: { $0 >= classNames.count }) {
             throw DataError(file: labelsPath, location: labelArray.location(i), "label \(labels[i]), but there are only \(classNames.count) class names")
         }
+        let classes = try ClassLabels.check(labels, file: labelsPath, classCount: classNames?.count ?? classCount,
+                                            location: labelArray.location)
+        let names = classNames ?? (0..<classes).map(String.init)
         if features.elementType == .uint8 {
             // Image bytes stay bytes (see `Dataset`), converted a batch at a time.
             let values = Array(features.bytes[features.dataOffset..<(features.dataOffset + features.count)])
-            return Dataset(bytes: values, exampleShape: Array(features.shape.dropFirst()), labels: labels, classNames: classNames)
+            return Dataset(bytes: values, exampleShape: Array(features.shape.dropFirst()), labels: labels, classNames: names)
         }
-        return Dataset(features: features.tensor(), labels: labels, classNames: classNames)
+        let tensor = features.tensor()
+        if !allowNonFinite, let i = tensor.firstNonFiniteIndex() {
+            let value = features.element(i)
+            throw DataError(file: featuresPath, location: "\(features.location(i)), index \(multiIndex(i, in: features.shape))",
+                            value.isFinite ? "\(Tensor.format(value)) is too large for a 32-bit float" : "\(value) is not a finite number")
+        }
+        return Dataset(features: tensor, labels: labels, classNames: names)
     }
 
     /// Parses the bytes of a `.npy` file.
@@ -213,7 +229,7 @@ public struct NPYArray {
         bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: dataOffset + index * elementType.size, as: T.self) }
     }
 
-    private func element(_ index: Int) -> Double {
+    func element(_ index: Int) -> Double {
         switch elementType {
         case .float32: Double(Float(bitPattern: UInt32(littleEndian: load(index, as: UInt32.self))))
         case .float64: Double(bitPattern: UInt64(littleEndian: load(index, as: UInt64.self)))

@@ -41,6 +41,9 @@ public struct TrainingRecipe: Codable, Equatable {
     public var seed: UInt64 = 1
     /// Stop when a metric stops improving.
     public var earlyStopping: EarlyStoppingRecipe?
+    /// How often a run folder's checkpoint is written within an epoch (besides after every epoch
+    /// and at a stop): at most this much work is lost to a kill.
+    public var checkpointEvery: CheckpointInterval? = .seconds(300)
 
     /// One example's shape, as found in the data (filled in by `loadData()`).
     public var inputShape: [Int] = []
@@ -64,6 +67,10 @@ public struct TrainingRecipe: Codable, Equatable {
         try optimizer.validate()
         try schedule.validate()
         try earlyStopping?.validate()
+        if case .steps(let n) = checkpointEvery, n < 1 { throw SettingError(field: "checkpointEvery", "must be at least 1 step, got \(n)") }
+        if case .seconds(let s) = checkpointEvery, !(s.isFinite && s > 0) {
+            throw SettingError(field: "checkpointEvery", "must be a positive duration, got \(s) s")
+        }
         _ = try modelSpec()
     }
 
@@ -99,8 +106,9 @@ public struct TrainingRecipe: Codable, Equatable {
             throw SettingError(field: "data", "not loaded yet: call loadData() before makeModel()")
         }
         var generator = RandomGenerator(seed: seed)
-        return try modelSpec().build(inputShape: inputShape, classCount: classNames.count,
-                                     initializer: initializer, generator: &generator)
+        // The memory check counts one training batch's activations and gradients.
+        return try modelSpec().build(inputShape: inputShape, classCount: classNames.count, initializer: initializer,
+                                     batchSize: batchSize, generator: &generator)
     }
 
     /// The trainer's loop options.

@@ -6,7 +6,7 @@ import Foundation
 extension TrainingRecipe {
     enum CodingKeys: String, CodingKey {
         case version, data, model, initializer, optimizer, schedule, regularization, epochs, batchSize, fullBatch
-        case augmentation, seed, earlyStopping, inputShape, classNames, preprocessor
+        case augmentation, seed, earlyStopping, checkpointEvery, inputShape, classNames, preprocessor
     }
 
     public init(from decoder: Decoder) throws {
@@ -33,6 +33,7 @@ extension TrainingRecipe {
         augmentation = try c.decodeIfPresent(Augmentation.self, forKey: .augmentation) ?? augmentation
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
         earlyStopping = try c.decodeIfPresent(EarlyStoppingRecipe.self, forKey: .earlyStopping)
+        if c.contains(.checkpointEvery) { checkpointEvery = try c.decodeIfPresent(CheckpointInterval.self, forKey: .checkpointEvery) }
         inputShape = try c.decodeIfPresent([Int].self, forKey: .inputShape) ?? []
         classNames = try c.decodeIfPresent([String].self, forKey: .classNames) ?? []
         preprocessor = try c.decodeIfPresent(Preprocessor.self, forKey: .preprocessor)
