@@ -1,5 +1,5 @@
 # Nabla: `make demo` trains on the shipped MNIST digits; `make test` runs the tests.
-# Both install what is missing first (OpenBLAS, zlib and libcrypto through apt-get) and build in release mode.
+# Both install what is missing first (OpenBLAS, zlib, libcrypto, libpng and libjpeg through apt-get) and build in release mode.
 
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -19,9 +19,9 @@ traits = $(if $(filter 1,$(1)),--traits MPI)
 .PHONY: demo test lint bench deps deps-mpi build mpi clean
 
 deps:
-	@if ! [ -e /usr/include/cblas.h ] && ! ls /usr/include/*/cblas.h >/dev/null 2>&1 || ! dpkg -s libopenblas-dev >/dev/null 2>&1 || ! dpkg -s zlib1g-dev >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1; then \
-		echo "Installing OpenBLAS, zlib and OpenSSL's libcrypto (apt-get)..."; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libopenblas-dev zlib1g-dev libssl-dev; \
+	@if ! [ -e /usr/include/cblas.h ] && ! ls /usr/include/*/cblas.h >/dev/null 2>&1 || ! dpkg -s libopenblas-dev >/dev/null 2>&1 || ! dpkg -s zlib1g-dev >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1 || ! dpkg -s libpng-dev >/dev/null 2>&1 || ! dpkg -s libjpeg62-turbo-dev >/dev/null 2>&1; then \
+		echo "Installing OpenBLAS, zlib, OpenSSL's libcrypto, libpng and libjpeg-turbo (apt-get)..."; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libopenblas-dev zlib1g-dev libssl-dev libpng-dev libjpeg62-turbo-dev; \
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "Swift is not installed: see https://www.swift.org/install/linux/"; exit 1; }
 

@@ -23,11 +23,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // OpenSSL's libcrypto (Debian: libssl-dev), for MD5 checksums of downloads.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // libpng (Debian: libpng-dev) and libjpeg-turbo (Debian: libjpeg62-turbo-dev), for image folders.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg62-turbo-dev"])]),
         // Open MPI's C API (Debian: libopenmpi-dev), used only with the MPI trait.
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(
             name: "Nabla",
-            dependencies: ["CBLAS", "CZlib", "COpenSSL", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["CBLAS", "CZlib", "COpenSSL", "CPNG", "CJPEG", .product(name: "Numerics", package: "swift-numerics")],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/mnist_5k.csv.gz")]
         ),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Python packages that the tests use (safetensors and numpy for the safetensors
-# interoperability tests, tensorboard for reading back the event files of `nabla train --tensorboard`)
+# interoperability tests, tensorboard for reading back the event files of `nabla train --tensorboard`,
+# onnx and onnxruntime for checking and running the models `nabla export` writes)
 # into the `python3` on PATH (or $PYTHON), unless they are already importable. Safe to run again.
 set -euo pipefail
 
@@ -12,7 +13,7 @@ if ! command -v "$PYTHON" >/dev/null 2>&1; then
     exit 1
 fi
 
-if "$PYTHON" -c "import safetensors, numpy, tensorboard" >/dev/null 2>&1; then
+if "$PYTHON" -c "import safetensors, numpy, tensorboard, onnx, onnxruntime" >/dev/null 2>&1; then
     exit 0
 fi
 
@@ -34,10 +35,10 @@ then
     args+=(--break-system-packages)
 fi
 
-say "installing safetensors, numpy and tensorboard for $("$PYTHON" -c 'import sys; print(sys.executable)') (pip ${args[*]})"
-"$PYTHON" -m pip "${args[@]}" safetensors numpy tensorboard
+say "installing safetensors, numpy, tensorboard, onnx and onnxruntime for $("$PYTHON" -c 'import sys; print(sys.executable)') (pip ${args[*]})"
+"$PYTHON" -m pip "${args[@]}" safetensors numpy tensorboard onnx onnxruntime
 
-if ! "$PYTHON" -c "import safetensors, numpy, tensorboard" >/dev/null 2>&1; then
-    say "safetensors, numpy or tensorboard still cannot be imported by $PYTHON after pip install."
+if ! "$PYTHON" -c "import safetensors, numpy, tensorboard, onnx, onnxruntime" >/dev/null 2>&1; then
+    say "safetensors, numpy, tensorboard, onnx or onnxruntime still cannot be imported by $PYTHON after pip install."
     exit 1
 fi

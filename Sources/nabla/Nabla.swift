@@ -8,6 +8,6 @@ struct NablaCommand: ParsableCommand {
         subcommands: [GradCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, CrossValCommand.self,
                       SummaryCommand.self, SanityCommand.self, GradcheckCommand.self,
                       ActivationsCommand.self, PlotCommand.self, FiltersCommand.self, ReportCommand.self,
-                      DataCommand.self, SearchCommand.self, LRFindCommand.self]
+                      DataCommand.self, SearchCommand.self, LRFindCommand.self, ExportCommand.self]
     )
 }

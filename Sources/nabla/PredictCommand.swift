@@ -10,7 +10,9 @@ struct PredictCommand: ParsableCommand {
         discussion: """
         Inputs: MNIST IDX images files (…-images-idx3-ubyte, raw or .gz), CSV files (.csv, .csv.gz; \
         every column is a feature unless --label-column names one to ignore; a header line is \
-        skipped) and .npy arrays ([N, …], or one example). Values are raw, as in the training data \
+        skipped), .npy arrays ([N, …], or one example) and PNG or JPEG images (one example each; \
+        resized to the run's image size when it differs, grey ones repeated in red, green and \
+        blue for a colour run). Values are raw, as in the training data \
         (pixel bytes 0–255 for image runs): the run's own preprocessing is applied. Each example \
         must hold as many values as the run's examples; it takes their shape.
 
@@ -26,7 +28,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The run folder (made by nabla train --out DIR).", valueName: "run"))
     var folder: String
 
-    @Argument(help: "Input files: IDX images, CSV or .npy.")
+    @Argument(help: "Input files: IDX images, CSV, .npy, PNG or JPEG.")
     var files: [String]
 
     @Option(parsing: .unconditional, help: "A CSV column to ignore, e.g. the label: a name (with a header line) or an index (negative counts from the end).")
@@ -98,6 +100,7 @@ struct PredictCommand: ParsableCommand {
             }
             return try readCSVFeatures(file)
         }
+        if [".png", ".jpg", ".jpeg"].contains(where: lower.hasSuffix) { return try readImage(file, exampleShape: exampleShape) }
         let bytes = try Gzip.readFile(file)
         if lower.hasSuffix(".npy") || lower.hasSuffix(".npy.gz") || bytes.starts(with: [0x93] + Array("NUMPY".utf8)) {
             let array = try NPY.parse(bytes, file: file)
@@ -113,6 +116,20 @@ struct PredictCommand: ParsableCommand {
             throw DataError(file: file, "an IDX labels file; give the images file (…-images-idx3-ubyte) to predict")
         }
         throw DataError(file: file, "unrecognized input: expected an IDX images file (…-images-idx3-ubyte[.gz]), a .csv/.csv.gz file or a .npy file")
+    }
+
+    /// A PNG or JPEG image as one raw example `[1, C, H, W]` of a run on images `[C, H, W]`.
+    private func readImage(_ file: String, exampleShape: [Int]) throws -> Tensor {
+        guard exampleShape.count == 3, exampleShape[0] == 1 || exampleShape[0] == 3 else {
+            throw CommandError("\(file): an image, but the run takes examples of shape \(exampleShape), not grey or RGB images [C, H, W]")
+        }
+        var image = try ImageCodecs.decode(try Gzip.readFile(file), file: file)
+        if image.channels == 3 && exampleShape[0] == 1 {
+            throw CommandError("\(file): a colour image, but the run was trained on grey images")
+        }
+        if exampleShape[0] == 3 { image = image.rgb() }
+        image = image.resized(width: exampleShape[2], height: exampleShape[1])
+        return Tensor(image.planar().map(Float.init), shape: [1] + exampleShape)
     }
 
     /// A float as the shortest decimal that reads back as it (0.97, not 0.9700000286102295).
