@@ -155,17 +155,17 @@ final class DirectGEMMs {
 
 /// Each workload in turns with its references: Nabla's step, the step's matrix products alone on
 /// `cblas_sgemm`, a square 512 × 512 × 512 `cblas_sgemm` (what BLAS reaches on a comfortable size),
-/// and NumPy's step (when available).
-func benchmarkTraining(_ workloads: [Workload], numpy: NumPyReference?) {
+/// NumPy's step and PyTorch's (each when available).
+func benchmarkTraining(_ workloads: [Workload], numpy: PythonReference?, torch: PythonReference?) {
     let square = GEMMShape(m: 512, n: 512, k: 512)
     let squareGEMM = DirectGEMMs([square])
     for workload in workloads {
         let direct = DirectGEMMs(workload.gemms)
         var sides: [TimedBody] = [.inProcess(workload.step), .inProcess(direct.run), .inProcess(squareGEMM.run)]
-        if let numpy {
-            // Each process's BLAS threads spin for ~0.1 s after a call: a pause on either side of the
-            // subprocess's samples keeps them from eating into the other side's time.
-            sides.append(TimedBody(settle: 0.15) { calls in numpy.secondsPerCall(workload.name, calls: calls) })
+        // Each process's BLAS or OpenMP threads may spin for ~0.1 s after a call: a pause on either
+        // side of a subprocess's samples keeps them from eating into the other sides' time.
+        for peer in [numpy, torch] {
+            if let peer { sides.append(TimedBody(settle: 0.15) { calls in peer.secondsPerCall(workload.name, calls: calls) }) }
         }
         // Many short samples rather than a few long ones: on a busy machine the best of many is
         // more likely to have caught a quiet moment.
@@ -173,9 +173,16 @@ func benchmarkTraining(_ workloads: [Workload], numpy: NumPyReference?) {
         let images = Double(workload.batch)
         let ips = images / t[0], gflops = workload.flops / t[0] / 1e9
         let sgemm = workload.flops / t[1] / 1e9, sgemm512 = square.flops / t[2] / 1e9
-        let numpyIPS = numpy == nil ? nil : images / t[3]
+        var next = 3
+        func peerIPS(_ peer: PythonReference?) -> Double? {
+            guard peer != nil else { return nil }
+            defer { next += 1 }
+            return images / t[next]
+        }
+        let numpyIPS = peerIPS(numpy), torchIPS = peerIPS(torch)
+        func ratio(_ peer: Double?) -> String { peer.map { fixed(ips / $0, 2) } ?? "n/a" }
         print("RESULT \(workload.name) ips=\(fixed(ips)) numpy_ips=\(numpyIPS.map { fixed($0) } ?? "n/a")"
-              + " ratio=\(numpyIPS.map { fixed(ips / $0, 2) } ?? "n/a")"
+              + " ratio=\(ratio(numpyIPS)) torch_ips=\(torchIPS.map { fixed($0) } ?? "n/a") torch_ratio=\(ratio(torchIPS))"
               + " gflops=\(fixed(gflops)) sgemm_gflops=\(fixed(sgemm)) sgemm_ratio=\(fixed(gflops / sgemm, 2))"
               + " sgemm512_gflops=\(fixed(sgemm512)) sgemm512_ratio=\(fixed(gflops / sgemm512, 2))"
               + " batch=\(workload.batch) ms_per_step=\(fixed(t[0] * 1e3, 2))")

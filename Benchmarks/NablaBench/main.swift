@@ -11,21 +11,30 @@ print("NablaBench: \(cores) cores; each figure is the best of several timed samp
 #if os(Linux)
 print("  OpenBLAS \(String(cString: openblas_get_config())), \(String(cString: openblas_get_corename())) kernels, \(openblas_get_num_threads()) threads")
 #endif
-// The NumPy reference starts now (its imports done before any timing) and then waits for requests.
-var numpyFailure = ""
-let numpy = NumPyReference(failure: &numpyFailure)
+// The NumPy and PyTorch peers start now (their imports done before any timing) and then wait for requests.
+var numpyFailure = "", torchFailure = ""
+let numpy = PythonReference.numpy(failure: &numpyFailure)
+let torch = PythonReference.torch(failure: &torchFailure)
 print("  reference:   \(numpy?.description ?? "unavailable: \(numpyFailure)")")
+print("  peer:        \(torch?.description ?? "unavailable: \(torchFailure)")")
 print("  matmul:      GFLOP/s of tensor matmul(a, b) vs cblas_sgemm called directly, square Float matrices")
 print("  elementwise: GB/s (bytes read + written) vs memcpy of the same bytes split over \(cores) threads")
-print("  training:    images/s of a Nabla step vs the same step in NumPy (Benchmarks/reference.py);")
+print("  training:    images/s of a Nabla step vs the same step in NumPy (Benchmarks/reference.py)")
+print("               and in PyTorch (Benchmarks/torch_reference.py), ratio = Nabla's images/s over theirs;")
 print("               GFLOP/s of its matrix products vs the same products on cblas_sgemm alone")
 print("  batch:       µs to assemble an mlp_train batch from compact (byte) MNIST, as a share of the step")
 let started = now()
-// Elementwise first: OpenBLAS's worker threads keep spinning for a while after each call.
-benchmarkElementwise(count: 1 << 24)
-benchmarkMatMul(sizes: [256, 512, 1024, 2048])
+// `NablaBench cnn_train …` times only the named training workloads (for iterating on one).
+let only = Set(CommandLine.arguments.dropFirst())
+if only.isEmpty {
+    // Elementwise first: OpenBLAS's worker threads keep spinning for a while after each call.
+    benchmarkElementwise(count: 1 << 24)
+    benchmarkMatMul(sizes: [256, 512, 1024, 2048])
+}
 let mlp = mlpTrainWorkload()
-benchmarkTraining([mlp, cnnTrainWorkload(), mlpInferWorkload()], numpy: numpy)
-benchmarkBatchAssembly(step: mlp)
+let workloads = [mlp, cnnTrainWorkload(), mlpInferWorkload()].filter { only.isEmpty || only.contains($0.name) }
+benchmarkTraining(workloads, numpy: numpy, torch: torch)
+if only.isEmpty { benchmarkBatchAssembly(step: mlp) }
 numpy?.stop()
+torch?.stop()
 print("Done in \(fixed(now() - started)) s.")
