@@ -81,10 +81,7 @@ func mlpTrainWorkload() -> Workload {
 func cnnTrainWorkload() -> Workload {
     let batch = 64
     var g = RandomGenerator(seed: 4)
-    let model = Sequential(
-        Conv2D(3, 32, kernel: 3, padding: 1, generator: &g), ReLU(), MaxPool2D(kernel: 2),
-        Conv2D(32, 64, kernel: 3, padding: 1, generator: &g), ReLU(), MaxPool2D(kernel: 2),
-        Flatten(), Linear(4096, 256, generator: &g), ReLU(), Linear(256, 10, generator: &g))
+    let model = cnnModel(generator: &g)
     let optimizer = try! Momentum(model.parameters(), learningRate: 1e-3, momentum: 0.9)
     let x = Tensor.randomUniform([batch, 3, 32, 32], lower: 0, upper: 1, generator: &g)
     let labels = (0..<batch).map { _ in Int(g.next() % 10) }
@@ -102,6 +99,14 @@ func cnnTrainWorkload() -> Workload {
         + linearGEMMs(batch: batch, 256, 10, backward: true, inputGradient: true)
     return Workload(name: "cnn_train", batch: batch, gemms: gemms, step: step,
                     check: { lastLoss.isFinite ? nil : "loss \(lastLoss)" })
+}
+
+/// `cnn_train`'s network.
+func cnnModel(generator g: inout RandomGenerator) -> Sequential {
+    Sequential(
+        Conv2D(3, 32, kernel: 3, padding: 1, generator: &g), ReLU(), MaxPool2D(kernel: 2),
+        Conv2D(32, 64, kernel: 3, padding: 1, generator: &g), ReLU(), MaxPool2D(kernel: 2),
+        Flatten(), Linear(4096, 256, generator: &g), ReLU(), Linear(256, 10, generator: &g))
 }
 
 /// `mlp_infer`: the MLP's forward pass at batch 1024, without recording a graph (`model(tensor)`).

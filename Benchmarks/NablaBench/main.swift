@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import Nabla
 
 // Nabla's throughput next to a reference measured in the same run (see Benchmarks/README.md).
 // Each figure is one `RESULT <name> <key>=<value> ...` line; the ratios are what to compare
@@ -24,6 +25,13 @@ print("               and in PyTorch (Benchmarks/torch_reference.py), ratio = Na
 print("               GFLOP/s of its matrix products vs the same products on cblas_sgemm alone")
 print("  batch:       µs to assemble an mlp_train batch from compact (byte) MNIST, as a share of the step")
 let started = now()
+if CommandLine.arguments.dropFirst().first == "profile" {
+    var g = RandomGenerator(seed: 4)
+    let model = cnnModel(generator: &g)
+    let optimizer = try! Momentum(model.parameters(), learningRate: 1e-3, momentum: 0.9)
+    profileConvolutionalStep(model: model, batch: 64, inputShape: [3, 32, 32], optimizer: optimizer)
+    exit(0)
+}
 // `NablaBench cnn_train …` times only the named training workloads (for iterating on one).
 let only = Set(CommandLine.arguments.dropFirst())
 if only.isEmpty {
