@@ -40,7 +40,7 @@ func profileConvolutionalStep(model: Sequential, batch: Int, inputShape: [Int], 
         lines.append((row.name, forward, backward))
         total += forward + backward
     }
-    print("PROFILE cnn_train step, batch \(batch): ms forward, ms backward, share of the sum (\(fixed(total * 1e3, 2)) ms)")
+    print("PROFILE step, batch \(batch): ms forward, ms backward, share of the sum (\(fixed(total * 1e3, 2)) ms)")
     for (name, forward, backward) in lines {
         print("PROFILE | \(name) | \(fixed(forward * 1e3, 2)) | \(fixed(backward * 1e3, 2)) | \(fixed((forward + backward) / total * 100))% |")
     }

@@ -25,11 +25,18 @@ print("               and in PyTorch (Benchmarks/torch_reference.py), ratio = Na
 print("               GFLOP/s of its matrix products vs the same products on cblas_sgemm alone")
 print("  batch:       µs to assemble an mlp_train batch from compact (byte) MNIST, as a share of the step")
 let started = now()
-if CommandLine.arguments.dropFirst().first == "profile" {
+// `NablaBench profile`: cnn_train's step layer by layer; `NablaBench profile-demo`: the demo CNN's
+// (the Makefile's DEMO_MODEL on 1×28×28 images, batch 100, as in the Fashion-MNIST epoch).
+if let mode = CommandLine.arguments.dropFirst().first, mode.hasPrefix("profile") {
     var g = RandomGenerator(seed: 4)
-    let model = cnnModel(generator: &g)
+    let demo = mode == "profile-demo"
+    let model = demo ? Sequential(
+        Conv2D(1, 16, kernel: 5, padding: 2, generator: &g), ReLU(), MaxPool2D(kernel: 2),
+        Conv2D(16, 32, kernel: 5, padding: 2, generator: &g), ReLU(), MaxPool2D(kernel: 2),
+        Flatten(), Linear(1568, 10, generator: &g)) : cnnModel(generator: &g)
     let optimizer = try! Momentum(model.parameters(), learningRate: 1e-3, momentum: 0.9)
-    profileConvolutionalStep(model: model, batch: 64, inputShape: [3, 32, 32], optimizer: optimizer)
+    profileConvolutionalStep(model: model, batch: demo ? 100 : 64, inputShape: demo ? [1, 28, 28] : [3, 32, 32],
+                             optimizer: optimizer)
     exit(0)
 }
 // `NablaBench cnn_train …` times only the named training workloads (for iterating on one).

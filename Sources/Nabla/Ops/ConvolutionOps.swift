@@ -106,14 +106,21 @@ func convolutionIm2col<T: TensorScalar>(_ x: UnsafePointer<T>, _ col: UnsafeMuta
             for kx in 0..<g.kernelWidth {
                 let cols = g.inside(offset: kx, size: g.width, outputs: outW)
                 let dst = col + row * pixels
+                // Plain loops rather than memcpy/memset: the rows are short (an output row, often
+                // 14-32 elements), and a library call per row made im2col most of a small-image
+                // convolution's time.
                 for oy in 0..<g.outputHeight {
                     let d = dst + oy * outW
-                    guard rows.contains(oy), !cols.isEmpty else { d.update(repeating: 0, count: outW); continue }
+                    guard rows.contains(oy), !cols.isEmpty else {
+                        for ox in 0..<outW { d[ox] = 0 }
+                        continue
+                    }
                     let base = (c * g.height + oy * g.stride - g.padding + ky) * g.width - g.padding + kx
-                    if cols.lowerBound > 0 { d.update(repeating: 0, count: cols.lowerBound) }
-                    if cols.upperBound < outW { (d + cols.upperBound).update(repeating: 0, count: outW - cols.upperBound) }
+                    for ox in 0..<cols.lowerBound { d[ox] = 0 }
+                    for ox in cols.upperBound..<outW { d[ox] = 0 }
                     if g.stride == 1 {
-                        (d + cols.lowerBound).update(from: x + base + cols.lowerBound, count: cols.count)
+                        let s = x + base
+                        for ox in cols { d[ox] = s[ox] }
                     } else {
                         for ox in cols { d[ox] = x[base + ox * g.stride] }
                     }
