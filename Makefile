@@ -16,7 +16,7 @@ BIN := .build/release
 TEST_MPI := $(if $(MPI),$(MPI),1)
 traits = $(if $(filter 1,$(1)),--traits MPI)
 
-.PHONY: demo test bench deps deps-mpi build mpi clean
+.PHONY: demo test lint bench deps deps-mpi build mpi clean
 
 deps:
 	@if ! [ -e /usr/include/cblas.h ] && ! ls /usr/include/*/cblas.h >/dev/null 2>&1 || ! dpkg -s libopenblas-dev >/dev/null 2>&1 || ! dpkg -s zlib1g-dev >/dev/null 2>&1 || ! dpkg -s libssl-dev >/dev/null 2>&1; then \
@@ -42,7 +42,11 @@ DEMO_MODEL := conv(16, 5, pad: 2), relu, maxpool(2), conv(32, 5, pad: 2), relu, 
 demo: build
 	$(BIN)/nabla train --data mnist-5k --model "$(DEMO_MODEL)" --epochs 8 --lr 0.02 --out runs/demo
 
-test: deps $(if $(filter 1,$(TEST_MPI)),deps-mpi)
+# The style check: lines of at most 180 characters, Swift files of at most 400 lines (scripts/lint.sh).
+lint:
+	scripts/lint.sh
+
+test: lint deps $(if $(filter 1,$(TEST_MPI)),deps-mpi)
 	scripts/ensure-python-deps.sh
 	scripts/ensure-chromium.sh
 	$(SWIFT) build $(RELEASE) $(call traits,$(TEST_MPI)) --build-tests -Xswiftc -enable-testing

@@ -41,7 +41,7 @@ let package = Package(
             dependencies: ["Nabla", "CBLAS"],
             path: "Benchmarks/NablaBench"
         ),
-        .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
+        .testTarget(name: "NablaTests", dependencies: ["Nabla"], exclude: ["Resources"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -68,7 +68,7 @@ struct ActivationsCommand: ParsableCommand {
             scales = [scale]
         }
         for (i, scale) in scales.enumerated() {
-            let experiment = ActivationExperiment(nonlinearity: nonlinearity, weightScale: scale, examples: batch, seed: dataOptions.seed)
+            let experiment = ActivationExperiment(nonlinearity: nonlinearity, weightScale: scale, examples: batch, seed: dataOptions.seed ?? TrainingRecipe().seed)
             let weights: String
             switch scale {
             case .fixed(let s): weights = "randn(500, 500) * \(scale == .fixed(1) ? "1.0" : Axis.compact(s))"
@@ -76,7 +76,8 @@ struct ActivationsCommand: ParsableCommand {
             case .he: weights = "randn(500, 500) / sqrt(500 / 2)   (He)"
             }
             if i > 0 { print("") }
-            print("== \(experiment.layerCount) \(nonlinearity.rawValue) layers of \(experiment.units) units, W = \(weights), \(batch) unit-Gaussian inputs, seed \(dataOptions.seed)")
+            print("== \(experiment.layerCount) \(nonlinearity.rawValue) layers of \(experiment.units) units, W = \(weights), "
+                  + "\(batch) unit-Gaussian inputs, seed \(dataOptions.seed ?? TrainingRecipe().seed)")
             let result = experiment.run(bins: bins)
             print(ActivationExperiment.report(result))
             print("")
@@ -93,18 +94,11 @@ struct ActivationsCommand: ParsableCommand {
     }
 
     private func runModel() throws {
-        var data = dataOptions
-        var config: RunConfig? = nil
-        if let folder {
-            let c = try RunFolder.readConfig(folder)
-            data.data = c.data; data.labelColumn = c.labelColumn; data.labels = c.labels
-            data.val = c.validation; data.test = c.test; data.stratify = c.stratify; data.seed = c.seed
-            data.preprocess = c.preprocess; data.scale = c.scale
-            config = c
-        }
-        let (splits, _, _) = try data.load()
+        // A run's own data and splits (a fresh preprocessing fit on them, as before), or the options'.
+        let recipe = try folder.map { try RunFolder.readConfig($0) } ?? dataOptions.recipe()
+        let splits = try recipe.data.load(seed: recipe.seed).splits
         let network: Sequential, title: String
-        if let folder, config != nil {
+        if let folder {
             network = try RunFolder.loadModel(folder, weights: weights).model   // evaluation mode
             title = "\(folder) (\(weights))"
         } else {
@@ -113,9 +107,9 @@ struct ActivationsCommand: ParsableCommand {
                 guard scale > 0 else { throw ValidationError("--init must be positive, got \(text)") }
                 initializer = .gaussian(scale: scale)
             } else {
-                initializer = try parseInitializer(`init`)
+                initializer = try `init`.map(Initializer.init(parsing:))
             }
-            var generator = RandomGenerator(seed: data.seed)
+            var generator = RandomGenerator(seed: recipe.seed)
             network = try ModelSpec.parse(model!).build(inputShape: splits.train.exampleShape, initializer: initializer,
                                                         generator: &generator).model
             network.train()   // a fresh network as its first training step sees it (batch norm on batch statistics)
@@ -123,7 +117,7 @@ struct ActivationsCommand: ParsableCommand {
         }
         let count = min(batch, splits.train.count)
         let input = splits.train.features(in: 0..<count)
-        print("\(title): a batch of \(count) training examples from \(data.data)")
+        print("\(title): a batch of \(count) training examples from \(recipe.data.source)")
         let rows = ActivationStatistics.collect(network, input: input, bins: bins)
         print(ActivationStatistics.table(rows))
         if let png {

@@ -40,48 +40,43 @@ struct CrossValCommand: ParsableCommand {
     }
 
     private func crossValidate() throws {
-        var config = training.makeConfig()
-        try config.validate()
+        var config = try training.makeRecipe()
         guard folds >= 2 else { throw CommandError("--folds must be at least 2, got \(folds)") }
-        let initializer = try parseInitializer(config.initializer)
         let spec = try config.modelSpec()
 
-        let (dataset, isImageBytes) = try config.dataOptions.loadDataset()
-        guard config.test >= 0 else { throw CommandError("--test must not be negative") }
-        let testCount = Splits.size(config.test, of: dataset.count)
+        let (dataset, isImageBytes) = try config.data.loadDataset()
+        let testCount = Splits.size(config.data.test, of: dataset.count)
         guard testCount < dataset.count else {
-            throw CommandError("--test \(config.test) leaves no examples for cross-validation out of \(dataset.count)")
+            throw CommandError("--test \(config.data.test) leaves no examples for cross-validation out of \(dataset.count)")
         }
-        let data = dataset.split(validation: 0, test: config.test, stratified: config.stratify, seed: config.seed).train
+        let data = dataset.split(validation: 0, test: config.data.test, stratified: config.data.stratify, seed: config.seed).train
         guard folds <= data.count / 2 else {
             throw CommandError("--folds \(folds) is too many for \(data.count) examples (each fold's validation part needs at least 2)")
         }
-        let (method, scale) = try config.preprocessing(isImageBytes: isImageBytes, exampleShape: data.exampleShape)
+        let scale = try config.data.scaleFactor(isImageBytes: isImageBytes, exampleShape: data.exampleShape)
         config.inputShape = data.exampleShape
         config.classNames = data.classNames
 
         if !quiet {
-            say("data: \(config.data): \(data.count) examples in \(folds) folds\(config.stratify ? " (stratified)" : ""), \(testCount) held out for testing; examples \(data.exampleShape), \(data.classCount) classes\n")
+            say("data: \(config.data.source): \(data.count) examples in \(folds) folds\(config.data.stratify ? " (stratified)" : ""), \(testCount) held out for testing; examples \(data.exampleShape), \(data.classCount) classes\n")
             say("model: \(spec.source)\n")
-            say("optimizer: \(config.optimizer), lr \(config.learningRate)\(config.learningRateDecay != 1 ? ", decay \(config.learningRateDecay) per epoch" : ""), reg \(config.regularization), batch \(config.fullBatch ? "full" : String(config.batchSize)), \(config.epochs) epochs\n")
+            say("optimizer: \(config.optimizerLine), \(config.epochs) epochs\n")
         }
         if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
 
-        signal(SIGINT) { _ in Trainer.interruptRequested = true }
-        defer { signal(SIGINT, SIG_DFL) }
+        let stop = StopRequest()
+        stopOnSignals(stop)
+        defer { restoreSignals() }
         let result = try CrossValidation.run(
-            data, folds: folds, stratified: config.stratify, seed: config.seed, preprocessing: method, scale: scale,
-            options: try config.trainerOptions(verbose: !quiet),
-            makeModel: { _ in
-                var generator = RandomGenerator(seed: config.seed)
-                return try spec.build(inputShape: data.exampleShape, classCount: data.classCount,
-                                      initializer: initializer, generator: &generator).model
-            },
-            makeOptimizer: { try config.buildOptimizer(for: $0) },
-            makeCallbacks: { _ in config.makeCallbacks() },
+            data, folds: folds, stratified: config.data.stratify, seed: config.seed, preprocessing: config.data.preprocess, scale: scale,
+            options: config.trainerOptions(verbose: false),
+            makeModel: { _ in try config.makeModel().model },
+            makeOptimizer: { try config.optimizer.make(for: $0.parameters()) },
+            makeCallbacks: { _ in config.earlyStopping.map { [$0.make()] } ?? [] },
             foldWillBegin: { fold, trainer in
                 if !quiet { say("\nfold \(fold) / \(folds)\n") }
-                trainer.reporter = ProgressReporter(write: say)
+                trainer.stopRequest = stop
+                if !quiet { trainer.callbacks.append(ProgressReporter(write: say)) }
                 if let tensorboard {
                     trainer.callbacks.append(try TensorBoardLogger(directory: tensorboard + "/fold-\(fold)", history: trainer.history))
                 }
@@ -105,17 +100,17 @@ struct CrossValCommand: ParsableCommand {
             try writeResults(result, config: config, to: out)
             say("results written to \(out)\n")
         }
-        if Trainer.interruptRequested {
+        if stop.isRequested {
             say("interrupted after \(result.folds.count) of \(folds) folds\n")
             throw ExitCode(130)
         }
         if result.folds.contains(where: \.diverged) { throw ExitCode(2) }
     }
 
-    private func writeResults(_ result: CrossValidationResult, config: RunConfig, to folder: String) throws {
+    private func writeResults(_ result: CrossValidationResult, config: TrainingRecipe, to folder: String) throws {
         struct Document: Encodable {
             var folds: Int
-            var config: RunConfig
+            var config: TrainingRecipe
             var meanAccuracy: Double
             var standardDeviation: Double
             var results: [FoldResult]

@@ -27,11 +27,7 @@ struct DataInfoCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var options = try DataOptions.parse([])
-            options.data = path
-            options.labelColumn = labelColumn
-            options.labels = labels
-            let (data, isImageBytes) = try options.loadDataset()
+            let (data, isImageBytes) = try DataRecipe(source: path, labels: labels, labelColumn: labelColumn).loadDataset()
             print(DataInfoCommand.describe(data, name: path, format: format(), isImageBytes: isImageBytes))
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -56,13 +56,16 @@ struct EvaluateCommand: ParsableCommand {
                 throw CommandError("\(member.folder) cannot join an ensemble with \(first.folder): its examples are \(member.config.inputShape), not \(first.config.inputShape)")
             }
             guard member.config.classNames == first.config.classNames else {
-                throw CommandError("\(member.folder) cannot join an ensemble with \(first.folder): its classes are \(member.config.classNames.joined(separator: ", ")), not \(first.config.classNames.joined(separator: ", "))")
+                let classes = member.config.classNames.joined(separator: ", "), expected = first.config.classNames.joined(separator: ", ")
+                throw CommandError("\(member.folder) cannot join an ensemble with \(first.folder): its classes are \(classes), not \(expected)")
             }
         }
         let (dataset, source) = try evaluationData(first)
         if data == nil {
             for member in members.dropFirst() where !sameSplit(member.config, first.config) {
-                FileHandle.standardError.write(Data("warning: \(member.folder) split its data differently from \(first.folder) (data, split sizes or seed differ): some of its training examples may lie in \(first.folder)'s test split, which flatters the results\n".utf8))
+                let warning = "warning: \(member.folder) split its data differently from \(first.folder) (data, split sizes or seed differ): "
+                    + "some of its training examples may lie in \(first.folder)'s test split, which flatters the results\n"
+                FileHandle.standardError.write(Data(warning.utf8))
             }
         }
         print("data: \(source) (\(dataset.count) examples)")
@@ -88,34 +91,34 @@ struct EvaluateCommand: ParsableCommand {
     private func evaluationData(_ run: TrainedRun) throws -> (Dataset, String) {
         let config = run.config
         if let data {
-            var options = try DataOptions.parse([])
-            options.data = data; options.labels = labels; options.labelColumn = labelColumn
-            var (dataset, _) = try options.loadDataset()
+            var (dataset, _) = try DataRecipe(source: data, labels: labels, labelColumn: labelColumn).loadDataset()
             guard dataset.count > 0 else { throw CommandError("\(data): no examples") }
             if let i = dataset.labels.firstIndex(where: { $0 >= config.classNames.count }) {
-                throw CommandError("\(data): example \(i) has label \(dataset.labels[i]), but \(run.folder) knows only \(config.classNames.count) classes (0–\(config.classNames.count - 1))")
+                let classes = config.classNames.count
+                throw CommandError("\(data): example \(i) has label \(dataset.labels[i]), but \(run.folder) knows only \(classes) classes (0–\(classes - 1))")
             }
             dataset.classNames = config.classNames
             return (dataset, data)
         }
-        let (dataset, _) = try config.dataOptions.loadDataset()
-        guard config.test > 0 else {
+        let (dataset, _) = try config.data.loadDataset()
+        guard config.data.test > 0 else {
             throw CommandError("\(run.folder) has no test split (it was trained with --test 0); evaluate it on another data set with --data")
         }
         guard dataset.exampleShape == config.inputShape, dataset.classNames == config.classNames else {
-            throw CommandError("\(config.data) has changed since \(run.folder) was trained: its examples are \(dataset.exampleShape) in \(dataset.classCount) classes, the run's \(config.inputShape) in \(config.classNames.count)")
+            throw CommandError("\(config.data.source) has changed since \(run.folder) was trained: its examples are \(dataset.exampleShape) "
+                               + "in \(dataset.classCount) classes, the run's \(config.inputShape) in \(config.classNames.count)")
         }
-        let validationCount = Splits.size(config.validation, of: dataset.count), testCount = Splits.size(config.test, of: dataset.count)
+        let validationCount = Splits.size(config.data.validation, of: dataset.count), testCount = Splits.size(config.data.test, of: dataset.count)
         guard validationCount + testCount < dataset.count else {
-            throw CommandError("\(config.data) has changed since \(run.folder) was trained: \(dataset.count) examples are too few for its splits")
+            throw CommandError("\(config.data.source) has changed since \(run.folder) was trained: \(dataset.count) examples are too few for its splits")
         }
-        let splits = dataset.split(validation: config.validation, test: config.test, stratified: config.stratify, seed: config.seed)
-        return (splits.test, "test split of \(config.data)")
+        let splits = dataset.split(validation: config.data.validation, test: config.data.test, stratified: config.data.stratify, seed: config.seed)
+        return (splits.test, "test split of \(config.data.source)")
     }
 
     /// Whether two runs cut the same data into the same splits.
-    private func sameSplit(_ a: RunConfig, _ b: RunConfig) -> Bool {
-        a.data == b.data && a.labels == b.labels && a.labelColumn == b.labelColumn && a.validation == b.validation
-            && a.test == b.test && a.stratify == b.stratify && a.seed == b.seed
+    private func sameSplit(_ a: TrainingRecipe, _ b: TrainingRecipe) -> Bool {
+        a.data.source == b.data.source && a.data.labels == b.data.labels && a.data.labelColumn == b.data.labelColumn
+            && a.data.validation == b.data.validation && a.data.test == b.data.test && a.data.stratify == b.data.stratify && a.seed == b.seed
     }
 }

@@ -37,16 +37,37 @@ struct GradCommand: ParsableCommand {
           de/dc = 2
           de/dd = 3
 
-        A formula that starts with '-' goes after '--': nabla grad --at x=3 -- "-x^2".
+        A formula may start with '-': nabla grad "-x^2" --at x=3 (or, as usual, after '--').
         Errors are one line on stderr naming the column, with exit code 1.
         """
     )
 
-    @Argument(help: "The formula, e.g. \"(x + y) * z\" or \"c = a + b; e = c * c\".")
-    var expression: String
+    // `.allUnrecognized` keeps a formula that starts with '-' ("-x^2") from being read as options;
+    // `validate()` then requires exactly one.
+    @Argument(parsing: .allUnrecognized,
+              help: ArgumentHelp("The formula, e.g. \"(x + y) * z\" or \"c = a + b; e = c * c\".", valueName: "expression"))
+    var formula: [String] = []
+
+    /// The words given, without the `--` terminator (which `.allUnrecognized` keeps).
+    var words: [String] {
+        guard let terminator = formula.firstIndex(of: "--") else { return formula }
+        var words = formula
+        words.remove(at: terminator)
+        return words
+    }
+
+    /// The one formula given.
+    var expression: String { words.first ?? "" }
 
     @Option(name: .long, help: ArgumentHelp("The inputs' values, e.g. x=-2,y=5,z=-4.", valueName: "name=value,..."))
     var at: String = ""
+
+    func validate() throws {
+        if words.isEmpty { throw ValidationError("Missing expected argument '<expression>'") }
+        if words.count > 1 {
+            throw ValidationError("expected one formula, got \(words.count) arguments (\(words.joined(separator: " "))); quote the formula")
+        }
+    }
 
     func run() throws {
         do {

@@ -25,14 +25,11 @@ struct GradcheckCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "The network, e.g. \"linear(50), relu, linear(10)\", or a JSON file holding it.")
-    var model: String = "linear(100), relu, linear(10)"
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: "Examples in the batch the loss is computed on.")
     var batch: Int = 4
 
-    @Option(help: "Weight initialization: xavier, he, gaussian:0.01, uniform:0.1, xavier-uniform, he-uniform (default: each layer's own).")
-    var `init`: String?
 
     @Option(help: "L2 regularization strength added to the loss (its gradient is checked too).")
     var reg: Double = 0
@@ -55,24 +52,24 @@ struct GradcheckCommand: ParsableCommand {
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
         guard step > 0, step.isFinite else { throw ValidationError("--step must be positive, got \(step)") }
         guard reg >= 0, reg.isFinite else { throw ValidationError("--reg must not be negative, got \(reg)") }
-        let initializer = try parseInitializer(`init`)
-        let spec = try ModelSpec.parse(try readModelText(model))
-        let (splits, _, _) = try dataOptions.load()
-        let train = splits.train
-        var generator = RandomGenerator(seed: dataOptions.seed)
+        var recipe = try dataOptions.recipe()
+        try modelOptions.apply(to: &recipe)
+        let spec = try recipe.modelSpec()
+        let train = try recipe.loadData().train
+        var generator = RandomGenerator(seed: recipe.seed)
         let (network, _) = try spec.build(inputShape: train.exampleShape, classCount: train.classCount,
-                                          initializer: initializer, dtype: .float64, generator: &generator)
+                                          initializer: recipe.initializer, dtype: .float64, generator: &generator)
         let picked = Array(generator.permutation(train.count).prefix(batch)).sorted()
 
         var options = ModelGradientCheckOptions()
         options.step = step
         options.maxElementsPerTensor = samples
-        options.seed = dataOptions.seed
+        options.seed = recipe.seed
         options.regularization = reg
         options.training = !evalMode
         let result = try checkModelGradients(network, batch: train.batch(picked), options: options)
 
-        print("model: \(spec.source) in Double, \(picked.count) examples of \(dataOptions.data), \(evalMode ? "evaluation" : "training") mode\(reg > 0 ? ", reg \(String(format: "%g", reg))" : "")")
+        print("model: \(spec.source) in Double, \(picked.count) examples of \(recipe.data.source), \(evalMode ? "evaluation" : "training") mode\(reg > 0 ? ", reg \(String(format: "%g", reg))" : "")")
         print("loss \(Trainer.format(result.loss)); centered differences with h = \(String(format: "%g", step))\(result.parameters.contains { $0.isSampled } ? "; tensors of more than \(samples) elements: a seeded random sample of \(samples)" : "")")
         let rows = result.parameters.map { p in
             [p.name, "\(p.shape)", p.isSampled ? "\(p.checkedCount) of \(p.count)" : "all \(p.count)",
@@ -94,13 +91,5 @@ struct GradcheckCommand: ParsableCommand {
             zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces)
         }.joined(separator: "\n")
-    }
-
-    private func readModelText(_ model: String) throws -> String {
-        guard model.hasSuffix(".json") else { return model }
-        guard let text = try? String(contentsOfFile: model, encoding: .utf8) else {
-            throw DataError(file: model, "cannot read the model file")
-        }
-        return text
     }
 }

@@ -42,19 +42,16 @@ struct LRFindCommand: ParsableCommand {
     }
 
     private func find() throws {
-        let config = training.makeConfig()
-        try config.validate()
+        var config = try training.makeRecipe()
         let finder = LearningRateFinder(start: start, end: end, iterations: iterations, smoothing: smoothing,
                                         explosionFactor: explosionFactor)
         try finder.validate()
-        let initializer = try parseInitializer(config.initializer)
         let spec = try config.modelSpec()
-        let (splits, _, _) = try config.dataOptions.load()
-        var generator = RandomGenerator(seed: config.seed)
-        let (network, _) = try spec.build(inputShape: splits.train.exampleShape, classCount: splits.train.classCount,
-                                          initializer: initializer, generator: &generator)
-        let optimizer = try config.buildOptimizer(for: network)
-        print("lr-find: \(config.optimizer) on \(spec.source), batch \(config.batchSize), reg \(config.regularization); lr from \(SearchSpace.short(start)) to \(SearchSpace.short(end)) over \(iterations) steps")
+        let splits = try config.loadData()
+        let network = try config.makeModel().model
+        let optimizer = try config.optimizer.make(for: network.parameters())
+        print("lr-find: \(config.optimizer.kind.rawValue) on \(spec.source), batch \(config.batchSize), reg \(config.regularization); "
+              + "lr from \(SearchSpace.short(start)) to \(SearchSpace.short(end)) over \(iterations) steps")
         let result = try finder.run(model: network, optimizer: optimizer, train: splits.train, batchSize: config.batchSize,
                                     regularization: config.regularization, seed: config.seed)
         print(result.table())

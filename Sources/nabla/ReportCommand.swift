@@ -48,7 +48,7 @@ struct ReportCommand: ParsableCommand {
         }
         var report = RunReport(title: folder, record: record)
         report.configuration = RunReport.configurationRows(config)
-        report.subtitle = "\(config.model) on \(config.data); \(config.optimizer), lr \(config.learningRate), \(record.epochs.count) of \(config.epochs) epochs"
+        report.subtitle = "\(config.model) on \(config.data.source); \(config.optimizer.kind.rawValue), lr \(config.optimizer.learningRate), \(record.epochs.count) of \(config.epochs) epochs"
 
         let weightsPath = folder + "/" + weights
         if FileManager.default.fileExists(atPath: weightsPath) {
@@ -57,25 +57,27 @@ struct ReportCommand: ParsableCommand {
                 let filters = try FilterGrid.firstLayerFilters(of: model, inputShape: config.inputShape)
                 report.filters = FilterGrid.render(filters)
                 let s = filters.shape
-                report.filterCaption = "\(FilterGrid.firstWeightLayer(model).map(\.description) ?? "first layer"): \(s[0]) filters of \(s[1])×\(s[2])×\(s[3]) from \(weights), each scaled to its own range (black: smallest weight, white: largest)."
+                let layer = FilterGrid.firstWeightLayer(model).map(\.description) ?? "first layer"
+                report.filterCaption = "\(layer): \(s[0]) filters of \(s[1])×\(s[2])×\(s[3]) from \(weights), "
+                    + "each scaled to its own range (black: smallest weight, white: largest)."
             } catch {
                 notes[.filters] = "\(error)"
             }
             do {
-                let (splits, _, _) = try config.dataOptions.load(fitted: config.preprocessor)
+                let splits = try config.reloadData()
                 let count = min(batch, splits.train.count)
                 report.activations = ActivationStatistics.collect(model, input: splits.train.features(in: 0..<count))   // only these converted, if compact
-                report.activationCaption = "The first \(count) training examples of \(config.data) through \(weights), in evaluation mode."
+                report.activationCaption = "The first \(count) training examples of \(config.data.source) through \(weights), in evaluation mode."
                 if splits.test.count > 0 {
                     let probabilities = predictProbabilities(model, splits.test.features)
                     report.evaluation = ClassificationReport(probabilities: probabilities, labels: splits.test.labels,
                                                              classNames: config.classNames)
-                    report.evaluationCaption = "Test split of \(config.data): \(splits.test.count) examples, weights \(weights)."
+                    report.evaluationCaption = "Test split of \(config.data.source): \(splits.test.count) examples, weights \(weights)."
                 } else {
                     notes[.metrics] = "This run has no test split (trained with --test 0): no test metrics or confusion matrix."
                 }
             } catch {
-                let why = "The data \(config.data) could not be loaded: \(error)"
+                let why = "The data \(config.data.source) could not be loaded: \(error)"
                 notes[.activations] = why
                 notes[.metrics] = why + " (no test metrics or confusion matrix)."
             }

@@ -27,10 +27,11 @@ struct SanityCommand: ParsableCommand {
 
     @OptionGroup var dataOptions: DataOptions
 
-    @Option(help: "The network, e.g. \"linear(50), relu, linear(10)\", or a JSON file holding it.")
-    var model: String = "linear(100), relu, linear(10)"
+    @Option(help: "The network, e.g. \"linear(50), relu, linear(10)\", or a JSON file holding it. (default: \(TrainingRecipe().model))")
+    var model: String?
 
-    @Option(help: "Weight initialization of checks 1 and 2: gaussian:SCALE, uniform:SCALE, xavier, he, xavier-uniform, he-uniform.")
+    // Not the shared --init: checks 1 and 2 need small weights, hence their own default.
+    @Option(help: "Weight initialization of checks 1 and 2: \(Initializer.names).")
     var `init`: String = "gaussian:0.0001"
 
     @Option(help: "Weight initialization of the overfitting check, the one you train with (default: each layer's own, as in train).")
@@ -42,7 +43,7 @@ struct SanityCommand: ParsableCommand {
     @Option(help: "The most full-batch epochs the overfitting check may take.")
     var epochs: Int = 200
 
-    @Option(help: "Update rule of the overfitting check: \(optimizerNames.joined(separator: ", ")).")
+    @Option(help: "Update rule of the overfitting check: \(OptimizerRecipe.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: String = "adam"
 
     @Option(help: "Learning rate of the overfitting check.")
@@ -59,28 +60,28 @@ struct SanityCommand: ParsableCommand {
         guard subset >= 1 else { throw ValidationError("--subset must be at least 1") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard reg > 0, reg.isFinite else { throw ValidationError("--reg must be positive, got \(reg)") }
-        let initializer = try parseInitializer(`init`)
-        let overfitInitializer = try parseInitializer(overfitInit)
-        let spec = try ModelSpec.parse(try readModelText(model))
-        let (splits, _, _) = try dataOptions.load()
-        let train = splits.train
+        let initializer = try Initializer(parsing: `init`)
+        let overfitInitializer = try overfitInit.map(Initializer.init(parsing:))
+        var recipe = try dataOptions.recipe()
+        if let model { recipe.model = model }
+        let spec = try recipe.modelSpec()
+        // The optimizer's name and learning rate are checked now, not after two checks.
+        let overfitOptimizer = OptimizerRecipe(try .init(parsing: optimizer), learningRate: lr)
+        try overfitOptimizer.validate()
+        let train = try recipe.loadData().train
         // Build once up front, so that a model that does not fit the data is a clear error.
-        var probe = RandomGenerator(seed: dataOptions.seed)
+        var probe = RandomGenerator(seed: recipe.seed)
         _ = try spec.build(inputShape: train.exampleShape, classCount: train.classCount, initializer: initializer, generator: &probe)
 
         var options = SanityCheckOptions()
-        options.seed = dataOptions.seed
+        options.seed = recipe.seed
         options.subsetSize = subset
         options.maxEpochs = epochs
         options.regularization = reg
-        let (optimizerName, learningRate) = (optimizer, lr)
-        // Check the name and the learning rate now, not after two checks.
-        _ = try makeOptimizer(optimizerName, parameters: [("probe", Variable(.zeros([1]), requiresGrad: true))],
-                              learningRate: learningRate, momentum: 0.9, weightDecay: 0.01)
-        options.makeOptimizer = { try makeOptimizer(optimizerName, parameters: $0, learningRate: learningRate, momentum: 0.9, weightDecay: 0.01) }
+        options.makeOptimizer = { try overfitOptimizer.make(for: $0) }
 
-        print("data: \(dataOptions.data): \(train.count) training examples \(train.exampleShape), \(train.classCount) classes")
-        print("model: \(spec.source); init \(`init`) (checks 1-2), \(overfitInit ?? "each layer's own") (check 3); seed \(dataOptions.seed)")
+        print("data: \(recipe.data.source): \(train.count) training examples \(train.exampleShape), \(train.classCount) classes")
+        print("model: \(spec.source); init \(`init`) (checks 1-2), \(overfitInit ?? "each layer's own") (check 3); seed \(recipe.seed)")
         func factory(_ initializer: Initializer?) -> (inout RandomGenerator) throws -> any Module {
             { generator in
                 try spec.build(inputShape: train.exampleShape, classCount: train.classCount, initializer: initializer, generator: &generator).model
@@ -98,13 +99,5 @@ struct SanityCommand: ParsableCommand {
         let report = SanityReport(checks: results)
         print(report.verdict)
         if !report.passed { throw ExitCode.failure }
-    }
-
-    private func readModelText(_ model: String) throws -> String {
-        guard model.hasSuffix(".json") else { return model }
-        guard let text = try? String(contentsOfFile: model, encoding: .utf8) else {
-            throw DataError(file: model, "cannot read the model file")
-        }
-        return text
     }
 }

@@ -38,8 +38,6 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Values per range for the grid strategy.")
     var points: Int = 3
 
-    @Option(help: "Epochs per trial (ignored with --stages).")
-    var epochs: Int = 5
 
     @Option(help: "Coarse to fine: EPOCHS:TRIALS per stage, e.g. \"5:100, 20:20\"; later stages narrow the ranges around the best results.")
     var stages: String?
@@ -53,21 +51,16 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Continue the search in --out without repeating finished trials.")
     var resume = false
 
-    @Option(help: "Seed of the search's draws (and of every trial's training).")
-    var seed: UInt64 = 1
+    /// The training options of every trial (as `nabla train` takes them; searched ones are
+    /// overridden per trial, `{name}` in --model is replaced by a searched value). --epochs is the
+    /// epochs per trial (ignored with --stages); --seed also seeds the search's draws.
+    @OptionGroup var training: TrainingOptionsGroup
 
-    // Passed on to every trial's `nabla train`.
-    @Option(help: "Data set (as for nabla train).") var data: String = "mnist-5k"
-    @Option(help: "CSV label column.") var labelColumn: String = "-1"
-    @Option(help: "Preprocessing.") var preprocess: String = "none"
-    @Option(help: "Validation split.") var val: Double = 0.1
-    @Option(help: "Test split.") var test: Double = 0.1
-    @Option(help: "The model; {name} is replaced by a searched value.") var model: String = "linear(100), relu, linear(10)"
-    @Option(help: "Update rule.") var optimizer: String = "momentum"
-    @Option(help: "Learning rate when not searched.") var lr: Double = 0.05
-    @Option(help: "Regularization when not searched.") var reg: Double = 0
-    @Option(help: "Batch size when not searched.") var batchSize: Int = 100
-    @Option(help: "Weight initialization.") var `init`: String?
+    /// Epochs per trial without --stages: fewer than a full training's, as a search runs many.
+    static let defaultEpochs = 5
+    var epochs: Int { training.epochs ?? SearchCommand.defaultEpochs }
+    var seed: UInt64 { training.dataOptions.seed ?? TrainingRecipe().seed }
+    var model: String { training.modelOptions.model ?? TrainingRecipe().model }
 
     /// Searched names that map onto `nabla train` options.
     static let trainOptions = ["lr": "--lr", "reg": "--reg", "momentum": "--momentum", "lr-decay": "--lr-decay",
@@ -121,7 +114,12 @@ struct SearchCommand: ParsableCommand {
         guard stages != nil || (trials >= 1 && epochs >= 1) else {
             throw SearchError("--trials and --epochs must be at least 1, got \(trials) and \(epochs)")
         }
-        let stageList = try stages.map(SearchPlan.parseStages) ?? [.init(epochs: epochs, trials: trials)]
+        let stageList: [SearchPlan.Stage]
+        do {
+            stageList = try stages.map(SearchPlan.parseStages) ?? [.init(epochs: epochs, trials: trials)]
+        } catch let error as SearchError {
+            throw SearchError("--stages: \(error)")   // the library speaks of stages; the flag is named here
+        }
         return SearchPlan(space: space, strategy: strategy, stages: stageList, seed: seed)
     }
 
@@ -148,7 +146,9 @@ struct SearchCommand: ParsableCommand {
         }
         for warning in edgeWarnings(best: best, space: space) { print(warning) }
         print("\nbest settings (val_acc \(String(format: "%f", best.validationAccuracy!))):")
-        print("nabla train " + trainArguments(settings: best.settings, epochs: plan.stages.last!.epochs).map(quoted).joined(separator: " "))
+        // The best trial's own epochs: in a coarse-to-fine search it may come from any stage.
+        let epochs = plan.stages.indices.contains(best.stage) ? plan.stages[best.stage].epochs : plan.stages.last!.epochs
+        print("nabla train " + (try trainArguments(settings: best.settings, epochs: epochs)).map(quoted).joined(separator: " "))
     }
 
     private func strategyNamed(_ name: String) -> SearchPlan.Strategy? {
@@ -160,18 +160,30 @@ struct SearchCommand: ParsableCommand {
     }
 
     /// The `nabla train` arguments of a trial.
-    func trainArguments(settings: [String: Double], epochs: Int) -> [String] {
-        var model = self.model
-        var values: [String: String] = ["--lr": "\(lr)", "--reg": "\(reg)", "--batch-size": "\(batchSize)"]
+    func trainArguments(settings: [String: Double], epochs: Int) throws -> [String] {
+        let recipe = try training.makeRecipe(validated: false)
+        var model = recipe.model
+        var values: [String: String] = [
+            "--lr": "\(recipe.optimizer.learningRate)", "--reg": "\(recipe.regularization)", "--batch-size": "\(recipe.batchSize)",
+            "--momentum": "\(recipe.optimizer.momentum)", "--weight-decay": "\(recipe.optimizer.weightDecay)",
+        ]
+        if case .multiplicative(let decay) = recipe.schedule { values["--lr-decay"] = "\(decay)" }
         for (name, value) in settings {
             let text = value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : "\(value)"
             if let flag = SearchCommand.trainOptions[name] { values[flag] = text } else { model = model.replacingOccurrences(of: "{\(name)}", with: text) }
         }
         // `--flag=value`, so that negative numbers are not taken for options.
-        var args = ["--data=\(data)", "--label-column=\(labelColumn)", "--preprocess=\(preprocess)", "--val=\(val)", "--test=\(test)",
-                    "--seed=\(seed)", "--model=\(model)", "--optimizer=\(optimizer)", "--epochs=\(epochs)"]
+        let data = recipe.data
+        var args = ["--data=\(data.withAbsolutePaths.source)", "--label-column=\(data.labelColumn)", "--preprocess=\(data.preprocess.rawValue)",
+                    "--scale=\(data.scale)", "--val=\(data.validation)", "--test=\(data.test)", "--seed=\(recipe.seed)",
+                    "--model=\(model)", "--optimizer=\(recipe.optimizer.kind.rawValue)", "--epochs=\(epochs)"]
         for (flag, value) in values.sorted(by: { $0.key < $1.key }) { args.append("\(flag)=\(value)") }
-        if let initializer = `init` { args.append("--init=\(initializer)") }
+        if let labels = data.withAbsolutePaths.labels { args.append("--labels=\(labels)") }
+        if data.stratify { args.append("--stratify") }
+        if recipe.fullBatch { args.append("--full-batch") }
+        if !recipe.augmentation.isIdentity { args.append("--augment=\(recipe.augmentation.text)") }
+        if let initializer = recipe.initializer { args.append("--init=\(initializer.text)") }
+        if let stopping = recipe.earlyStopping { args += ["--early-stopping=\(stopping.metric)", "--patience=\(stopping.patience)"] }
         return args
     }
 
@@ -182,7 +194,7 @@ struct SearchCommand: ParsableCommand {
         try? FileManager.default.removeItem(atPath: folder)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["train"] + trainArguments(settings: request.settings, epochs: request.epochs) + ["--out", folder, "--quiet"]
+        process.arguments = ["train"] + (try trainArguments(settings: request.settings, epochs: request.epochs)) + ["--out", folder, "--quiet"]
             + (tensorboard.map { ["--tensorboard", $0 + String(format: "/trial-%04d", request.trial)] } ?? [])
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = String(blasThreads)

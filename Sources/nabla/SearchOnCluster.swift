@@ -39,7 +39,7 @@ extension SearchCommand {
             fflush(stdout)
         } catch {
             coordinator.stopWorkers()
-            print("search failed: \(error) (\(coordinator.lostWorkers.count) lost workers)")
+            print("search failed: \(error) (\(coordinator.lostWorkers.count) lost workers); run again with --resume to continue")
             fflush(stdout)
             throw ExitCode.failure
         }

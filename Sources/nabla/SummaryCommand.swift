@@ -19,11 +19,11 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var options = try DataOptions.parse(["--data", data, "--label-column", labelColumn])
-            options.val = 0.1
-            let (dataset, _) = try options.loadDataset()
+            let (dataset, _) = try DataRecipe(source: data, labelColumn: labelColumn).loadDataset()
             var g = RandomGenerator(seed: 0)
-            let spec = try loadModelSpec(model)
+            var recipe = TrainingRecipe()
+            recipe.model = model
+            let spec = try recipe.modelSpec()
             let (_, rows) = try spec.build(inputShape: dataset.exampleShape, classCount: dataset.classCount, generator: &g)
             print(formatSummary(rows, inputShape: dataset.exampleShape))
         } catch {

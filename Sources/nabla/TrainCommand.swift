@@ -36,24 +36,24 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train() throws {
-        var config = try resume.map { try RunFolder.readConfig($0) } ?? training.makeConfig()
-        if resume != nil, let epochs = training.epochs { config.epochs = epochs }
+        var config: TrainingRecipe
+        if let resume {
+            // A resumed run keeps its own recipe; only the number of epochs may grow.
+            if let other = training.given.first(where: { $0 != "--epochs" }) {
+                throw CommandError("\(other) cannot change a resumed run (it keeps the settings in \(RunFolder.configPath(resume))); only --epochs can be given with --resume")
+            }
+            config = try training.makeRecipe(base: RunFolder.readConfig(resume))
+        } else {
+            config = try training.makeRecipe()
+            config.data = config.data.withAbsolutePaths
+        }
         let folder = resume ?? out
-        try config.validate()
-        let initializer = try parseInitializer(config.initializer)
         let spec = try config.modelSpec()
 
-        let (splits, preprocessor, _) = try config.dataOptions.load()
-        config.inputShape = splits.train.exampleShape
-        config.classNames = splits.train.classNames
-        config.preprocessor = preprocessor
-
-        var generator = RandomGenerator(seed: config.seed)
-        let (network, summary) = try spec.build(inputShape: splits.train.exampleShape, classCount: splits.train.classCount,
-                                                initializer: initializer, generator: &generator)
-        let optimizer = try config.buildOptimizer(for: network)
-        let trainer = Trainer(model: network, optimizer: optimizer, options: try config.trainerOptions(verbose: !quiet),
-                              callbacks: config.makeCallbacks())
+        let splits = try config.loadData()
+        let (network, summary) = try config.makeModel()
+        // The progress lines go to the terminal and the log, through a reporter of our own.
+        let trainer = try config.makeTrainer(model: network, verbose: false)
 
         if let tensorboard {
             trainer.callbacks.append(try TensorBoardLogger(directory: tensorboard, history: trainer.history))
@@ -62,8 +62,9 @@ struct TrainCommand: ParsableCommand {
         if let folder {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try RunFolder.writeConfig(config, to: folder)
-            trainer.callbacks += [Checkpointer(folder: folder, trainer: trainer, metadata: ["model": spec.source]),
-                                  RunRecorder(folder: folder, trainer: trainer)]
+            let best = BestModel(file: folder + "/best.safetensors")
+            best.metadata = ["model": spec.source]
+            trainer.callbacks += [best, Checkpointer(folder: folder, metadata: ["model": spec.source]), RunRecorder(folder: folder)]
             let logPath = folder + "/train.log"
             if resume == nil || !FileManager.default.fileExists(atPath: logPath) {
                 FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -75,7 +76,7 @@ struct TrainCommand: ParsableCommand {
             ProgressReporter.standardOutput(text)
             if !text.hasPrefix("\r") { log?.write(Data(text.utf8)) }
         }
-        trainer.reporter = ProgressReporter(write: say)
+        if !quiet { trainer.callbacks.append(ProgressReporter(write: say)) }
 
         if let resume {
             try trainer.resume(from: resume + "/checkpoint.safetensors")
@@ -85,17 +86,17 @@ struct TrainCommand: ParsableCommand {
             say("resuming \(resume) after epoch \(trainer.startEpoch)\n")
         }
         if !quiet {
-            say("data: \(config.data): \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test; examples \(splits.train.exampleShape), \(splits.train.classCount) classes\n")
+            say("data: \(config.data.source): \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test; examples \(splits.train.exampleShape), \(splits.train.classCount) classes\n")
             say("model: \(spec.source) (\(summary.reduce(0) { $0 + $1.parameters }) parameters)\n")
-            say("optimizer: \(config.optimizer), lr \(config.learningRate)\(config.learningRateDecay != 1 ? ", decay \(config.learningRateDecay) per epoch" : ""), reg \(config.regularization), batch \(config.fullBatch ? "full" : String(config.batchSize))\n")
+            say("optimizer: \(config.optimizerLine)\n")
         }
 
         // Ctrl-C finishes the current step, then the run stops (its last checkpoint is intact).
-        signal(SIGINT) { _ in Trainer.interruptRequested = true }
+        stopOnSignals(trainer.stopRequest)
         let started = Date()
         let result = try trainer.fit(train: splits.train, validation: splits.validation)
         let seconds = Date().timeIntervalSince(started)
-        signal(SIGINT, SIG_DFL)
+        restoreSignals()
 
         if splits.test.count > 0 {
             let testAccuracy = Trainer.evaluate(network, on: splits.test).accuracy

@@ -7,7 +7,7 @@ import Nabla
 struct TrainedRun {
     let folder: String
     let model: Sequential
-    let config: RunConfig
+    let config: TrainingRecipe
 
     /// Loads `folder`'s configuration and the weights file `weights` in it.
     static func load(_ folder: String, weights: String) throws -> TrainedRun {
@@ -32,7 +32,8 @@ struct TrainedRun {
         guard count == inputCount else {
             throw CommandError("\(file): examples of shape \(shape) (\(count) values), but \(folder) expects \(config.inputShape) (\(inputCount) values)")
         }
-        return config.preprocessor.apply(features.reshaped([features.shape[0]] + config.inputShape))
+        let input = features.reshaped([features.shape[0]] + config.inputShape)
+        return config.preprocessor?.apply(input) ?? input
     }
 
     /// The class probabilities `[N, C]` of raw features from `file`.

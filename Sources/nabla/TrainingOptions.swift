@@ -3,18 +3,19 @@ import Foundation
 import Nabla
 
 /// The options of a training recipe — data, model, optimizer, schedule, regularization, early
-/// stopping — shared by `train` and `crossval`.
+/// stopping — shared by `train`, `crossval`, `lr-find` and `search`. Each is optional: a flag not
+/// given keeps the recipe's value, so the defaults live once, in `TrainingRecipe`.
 struct TrainingOptionsGroup: ParsableArguments {
+    private static let defaults = TrainingRecipe()
+
     @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "The network, e.g. \"linear(100), relu, linear(10)\", or a JSON file holding it.")
-    var model: String = "linear(100), relu, linear(10)"
-
-    @Option(help: "Passes over the training set (default 10; with --resume, the new total).")
+    @Option(help: "Passes over the training set (with --resume, the new total). (default: \(defaults.epochs))")
     var epochs: Int?
 
-    @Option(help: "Examples per step.")
-    var batchSize: Int = 100
+    @Option(parsing: .unconditional, help: "Examples per step. (default: \(defaults.batchSize))")
+    var batchSize: Int?
 
     @Flag(help: "Use the whole training set as one batch each epoch (the lectures' sample_batches = False).")
     var fullBatch = false
@@ -22,111 +23,64 @@ struct TrainingOptionsGroup: ParsableArguments {
     @Option(help: "Augment training images each epoch: flip, crop:PIXELS (random shifts with zero padding), or both (flip,crop:4).")
     var augment: String?
 
-    @Option(help: "Update rule: \(optimizerNames.joined(separator: ", ")).")
-    var optimizer: String = "momentum"
+    @Option(help: "Update rule: \(OptimizerRecipe.Kind.allCases.map(\.rawValue).joined(separator: ", ")). (default: \(defaults.optimizer.kind.rawValue))")
+    var optimizer: String?
 
-    @Option(parsing: .unconditional, help: "Learning rate.")
-    var lr: Double = 0.05
+    @Option(parsing: .unconditional, help: "Learning rate. (default: \(defaults.optimizer.learningRate))")
+    var lr: Double?
 
-    @Option(parsing: .unconditional, help: "Multiply the learning rate by this after every epoch (the lectures' learning_rate_decay).")
-    var lrDecay: Double = 1
+    @Option(parsing: .unconditional, help: "Multiply the learning rate by this after every epoch (the lectures' learning_rate_decay). (default: 1)")
+    var lrDecay: Double?
 
-    @Option(parsing: .unconditional, help: "Momentum of momentum and nesterov.")
-    var momentum: Double = 0.9
+    @Option(parsing: .unconditional, help: "Momentum of momentum and nesterov. (default: \(defaults.optimizer.momentum))")
+    var momentum: Double?
 
-    @Option(parsing: .unconditional, help: "L2 regularization strength λ (loss + λ Σ w²).")
-    var reg: Double = 0
+    @Option(parsing: .unconditional, help: "L2 regularization strength λ (loss + λ Σ w²). (default: \(defaults.regularization))")
+    var reg: Double?
 
-    @Option(parsing: .unconditional, help: "Decoupled weight decay of adamw.")
-    var weightDecay: Double = 0.01
+    @Option(parsing: .unconditional, help: "Decoupled weight decay of adamw. (default: \(defaults.optimizer.weightDecay))")
+    var weightDecay: Double?
 
-    @Option(help: "Weight initialization: xavier, he, gaussian:0.01, uniform:0.1, xavier-uniform, he-uniform (default: each layer's own).")
-    var `init`: String?
-
-    @Option(help: "Stop when this metric stops improving: val_acc, val_loss, train_acc, loss.")
+    @Option(help: "Stop when this metric stops improving: \(EarlyStoppingRecipe.metrics.joined(separator: ", ")).")
     var earlyStopping: String?
 
-    @Option(help: "Epochs without improvement before early stopping.")
-    var patience: Int = 5
+    @Option(parsing: .unconditional, help: "Epochs without improvement before early stopping. (default: 5)")
+    var patience: Int?
 
-    /// These options as a run configuration (the data-dependent fields filled in later).
-    func makeConfig() -> RunConfig {
-        var config = RunConfig(data: dataOptions.data, labelColumn: dataOptions.labelColumn, labels: dataOptions.labels,
-                  validation: dataOptions.val, test: dataOptions.test, stratify: dataOptions.stratify, seed: dataOptions.seed,
-                  preprocess: dataOptions.preprocess, scale: dataOptions.scale, model: model, initializer: `init`,
-                  inputShape: [], classNames: [], preprocessor: .fit(.none, on: .zeros([1, 1])),
-                  epochs: epochs ?? 10, batchSize: batchSize, fullBatch: fullBatch, optimizer: optimizer,
-                  learningRate: lr, learningRateDecay: lrDecay, momentum: momentum, regularization: reg,
-                  weightDecay: weightDecay, earlyStopping: earlyStopping, patience: patience)
-        config.augment = augment
-        return config
-    }
-}
-
-extension RunConfig {
-    /// Checks the settings that no later step checks with a clear message.
-    func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard learningRateDecay > 0 else { throw ValidationError("--lr-decay must be positive, got \(learningRateDecay)") }
-        _ = try augmentation()
+    /// The options given, by flag (a resumed run refuses all but --epochs).
+    var given: [String] {
+        dataOptions.given + modelOptions.given + [
+            epochs.map { _ in "--epochs" }, batchSize.map { _ in "--batch-size" }, fullBatch ? "--full-batch" : nil,
+            augment.map { _ in "--augment" }, optimizer.map { _ in "--optimizer" }, lr.map { _ in "--lr" },
+            lrDecay.map { _ in "--lr-decay" }, momentum.map { _ in "--momentum" }, reg.map { _ in "--reg" },
+            weightDecay.map { _ in "--weight-decay" }, earlyStopping.map { _ in "--early-stopping" },
+            patience.map { _ in "--patience" },
+        ].compactMap { $0 }
     }
 
-    /// The data options this run was made with.
-    var dataOptions: DataOptions {
-        get throws {
-            var data = try DataOptions.parse([])
-            data.data = self.data; data.labelColumn = labelColumn; data.labels = labels
-            data.val = validation; data.test = test; data.stratify = stratify; data.seed = seed
-            data.preprocess = preprocess; data.scale = scale
-            return data
+    /// `base` (the library's defaults unless given) with the options given written over it, checked
+    /// unless `validated` is false (a search's model template holds `{name}` placeholders).
+    func makeRecipe(base: TrainingRecipe = TrainingRecipe(), validated: Bool = true) throws -> TrainingRecipe {
+        var recipe = base
+        try dataOptions.apply(to: &recipe)
+        try modelOptions.apply(to: &recipe)
+        if let epochs { recipe.epochs = epochs }
+        if let batchSize { recipe.batchSize = batchSize }
+        if fullBatch { recipe.fullBatch = true }
+        if let augment { recipe.augmentation = try Augmentation(parsing: augment) }
+        if let optimizer { recipe.optimizer.kind = try .init(parsing: optimizer) }
+        if let lr { recipe.optimizer.learningRate = lr }
+        if let momentum { recipe.optimizer.momentum = momentum }
+        if let weightDecay { recipe.optimizer.weightDecay = weightDecay }
+        if let lrDecay {
+            guard lrDecay.isFinite, lrDecay > 0 else { throw SettingError(field: "schedule", "must be positive, got \(lrDecay)") }
+            recipe.schedule = lrDecay == 1 ? .constant : .multiplicative(decay: lrDecay)
         }
-    }
-
-    /// The model, parsed from its text or from the JSON file it names.
-    func modelSpec() throws -> ModelSpec { try loadModelSpec(model) }
-
-    /// The augmentation `--augment` asks for (none without it).
-    func augmentation() throws -> Augmentation {
-        do {
-            return try augment.map(Augmentation.init(parsing:)) ?? Augmentation()
-        } catch let error as DataError {
-            throw ValidationError(error.description)
-        }
-    }
-
-    /// The optimizer for `model`'s parameters.
-    func buildOptimizer(for model: any Module) throws -> any Optimizer {
-        try makeOptimizer(optimizer, parameters: model.parameters(), learningRate: learningRate,
-                                    momentum: momentum, weightDecay: weightDecay)
-    }
-
-    /// The trainer's options.
-    func trainerOptions(verbose: Bool) throws -> TrainerOptions {
-        var options = TrainerOptions()
-        options.augmentation = try augmentation()
-        options.epochs = epochs
-        options.batchSize = batchSize
-        options.sampleBatches = !fullBatch
-        options.learningRate = learningRate
-        options.schedule = learningRateDecay == 1 ? .constant : .multiplicative(decay: learningRateDecay)
-        options.regularization = regularization
-        options.seed = seed
-        options.verbose = verbose
-        return options
-    }
-
-    /// Fresh callbacks for the run's options (early stopping).
-    func makeCallbacks() -> [any TrainingCallback] {
-        earlyStopping.map { [EarlyStopping(metric: $0, patience: patience)] } ?? []
-    }
-}
-
-extension RunConfig {
-    /// The preprocessing method and input scale these options ask for (`--scale auto` is 1/255 for
-    /// image bytes, else 1), checked against one example's shape.
-    func preprocessing(isImageBytes: Bool, exampleShape: [Int]) throws -> (method: Preprocessor.Method, scale: Double) {
-        try dataOptions.preprocessing(isImageBytes: isImageBytes, exampleShape: exampleShape)
+        if let reg { recipe.regularization = reg }
+        if let earlyStopping { recipe.earlyStopping = EarlyStoppingRecipe(metric: earlyStopping, patience: patience ?? 5) }
+        if let patience, earlyStopping == nil, recipe.earlyStopping != nil { recipe.earlyStopping?.patience = patience }
+        if validated { try recipe.validate() }
+        return recipe
     }
 }
 
@@ -136,11 +90,11 @@ struct CommandError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A model spec given as text or as the path of a JSON file holding it (`--model net.json`).
-func loadModelSpec(_ model: String) throws -> ModelSpec {
-    guard model.hasSuffix(".json") else { return try ModelSpec.parse(model) }
-    guard let contents = try? String(contentsOfFile: model, encoding: .utf8) else {
-        throw DataError(file: model, "cannot read the model file")
+extension TrainingRecipe {
+    /// The optimizer line the commands print: `momentum, lr 0.05, decay 0.95 per epoch, reg 0, batch 100`.
+    var optimizerLine: String {
+        var line = "\(optimizer.kind.rawValue), lr \(optimizer.learningRate)"
+        if case .multiplicative(let decay) = schedule { line += ", decay \(decay) per epoch" } else if schedule != .constant { line += ", \(schedule)" }
+        return line + ", reg \(regularization), batch \(fullBatch ? "full" : String(batchSize))"
     }
-    return try ModelSpec.parse(contents)
 }

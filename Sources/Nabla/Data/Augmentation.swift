@@ -19,8 +19,13 @@ public struct Augmentation: Codable, Equatable, Sendable {
         for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             if part == "flip" { horizontalFlip = true; continue }
             if part.hasPrefix("crop:"), let k = Int(part.dropFirst(5)), k >= 0 { cropPadding = k; continue }
-            throw DataError(file: "--augment", "unknown augmentation '\(part)'; use flip, crop:PIXELS or both (flip,crop:4)")
+            throw SettingError(field: "augmentation", "unknown augmentation '\(part)'; use flip, crop:PIXELS or both (flip,crop:4)")
         }
+    }
+
+    /// The text `init(parsing:)` reads back (`flip,crop:4`; empty for none).
+    public var text: String {
+        ([horizontalFlip ? "flip" : nil, cropPadding > 0 ? "crop:\(cropPadding)" : nil] as [String?]).compactMap { $0 }.joined(separator: ",")
     }
 
     /// Whether this augmentation changes anything.

@@ -13,6 +13,11 @@ public final class Dropout: Module {
     /// The source of the masks: part of the state to save for resuming a run exactly.
     public var generator: RandomGenerator
 
+    public var randomState: RandomGenerator? {
+        get { generator }
+        set { if let newValue { generator = newValue } }
+    }
+
     /// - Parameters:
     ///   - probability: the chance that an element is dropped (0.5 unless given).
     ///   - seed: the seed of the layer's mask generator.

@@ -30,6 +30,14 @@ public protocol Module: AnyObject, CustomStringConvertible {
     /// Switches between training (`true`) and evaluation (`false`) behaviour, for this module and
     /// all of its children. Only modules that behave differently (dropout, batch norm) keep a flag.
     func setTraining(_ training: Bool)
+
+    /// Whether this module (or any child) behaves as in training. Modules whose behaviour does not
+    /// depend on the mode keep no flag and answer for their children.
+    var isTraining: Bool { get }
+
+    /// The random generator this module draws from while training (dropout's masks), or nil for
+    /// modules that draw nothing; part of a checkpoint, so that a resumed run draws the same.
+    var randomState: RandomGenerator? { get set }
 }
 
 extension Module {
@@ -39,6 +47,36 @@ extension Module {
 
     public func setTraining(_ training: Bool) {
         for child in children { child.module.setTraining(training) }
+    }
+
+    public var isTraining: Bool { children.contains { $0.module.isTraining } }
+
+    public var randomState: RandomGenerator? {
+        get { nil }
+        set {}
+    }
+
+    /// This module and all its descendants with their dotted paths (`""` for this one), depth first.
+    public func modules() -> [(path: String, module: any Module)] {
+        var result: [(String, any Module)] = [("", self)]
+        for (name, child) in children {
+            result += child.modules().map { ($0.path.isEmpty ? name : "\(name).\($0.path)", $0.module) }
+        }
+        return result
+    }
+
+    /// The random generators of this module and its descendants, by dotted path.
+    public func randomStates() -> [String: RandomGenerator] {
+        var states: [String: RandomGenerator] = [:]
+        for (path, module) in modules() { if let state = module.randomState { states[path] = state } }
+        return states
+    }
+
+    /// Sets the random generators saved by `randomStates()`; paths this model lacks are ignored.
+    public func loadRandomStates(_ states: [String: RandomGenerator]) {
+        for (path, module) in modules() where module.randomState != nil {
+            if let state = states[path] { module.randomState = state }
+        }
     }
 
     public var description: String { String(describing: type(of: self)) }

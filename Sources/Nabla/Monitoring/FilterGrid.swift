@@ -11,10 +11,10 @@ public enum FilterGrid {
     ///
     /// A dense layer's weight `[out, in]` is reshaped to the input image: `inputShape` when it is
     /// `[C, H, W]` with `C·H·W = in`; else a square gray (`in = s²`) or color (`in = 3·s²`) image.
-    /// - Throws: `TrainingError` when the model has no such layer or its weights do not form an image.
+    /// - Throws: `MonitoringError` when the model has no such layer or its weights do not form an image.
     public static func firstLayerFilters(of model: any Module, inputShape: [Int]) throws -> Tensor {
         guard let layer = firstWeightLayer(model) else {
-            throw TrainingError("the model has no convolution or dense layer whose weights could be shown")
+            throw MonitoringError("the model has no convolution or dense layer whose weights could be shown")
         }
         if let conv = layer as? Conv2D { return conv.weight.value }
         let weight = (layer as! Linear).weight.value
@@ -24,7 +24,7 @@ public enum FilterGrid {
             let side = Int(Double(inputs / channels).squareRoot().rounded())
             if side * side * channels == inputs { return weight.reshaped([out, channels, side, side]) }
         }
-        throw TrainingError("the first dense layer has \(inputs) inputs per unit, which is not an image (input shape \(inputShape)); its weights cannot be drawn as pictures")
+        throw MonitoringError("the first dense layer has \(inputs) inputs per unit, which is not an image (input shape \(inputShape)); its weights cannot be drawn as pictures")
     }
 
     /// The first `Conv2D` or `Linear` layer, searching children depth first.

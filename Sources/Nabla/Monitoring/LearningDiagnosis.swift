@@ -36,13 +36,13 @@ public struct LearningDiagnosis: Equatable, CustomStringConvertible {
             let peak = RunPlots.smoothed(losses, window: window).filter(\.isFinite).max() ?? first
             if let bad = losses.firstIndex(where: { !$0.isFinite }) {
                 findings.append(LearningDiagnosis(kind: .lossExploding, message:
-                    "loss exploding: it became \(Axis.compact(losses[bad])) at iteration \(bad + 1): the learning rate is too high (lower --lr)"))
+                    "loss exploding: it became \(Axis.compact(losses[bad])) at iteration \(bad + 1): the learning rate is too high (lower it)"))
             } else if last > 1.5 * first || peak > 3 * first {
                 findings.append(LearningDiagnosis(kind: .lossExploding, message:
-                    "loss exploding: it rose from \(f(first)) to \(f(max(last, peak))): the learning rate is too high (lower --lr)"))
+                    "loss exploding: it rose from \(f(first)) to \(f(max(last, peak))): the learning rate is too high (lower it)"))
             } else if losses.count >= 5 && last > 0.95 * first {
                 findings.append(LearningDiagnosis(kind: .lossFlat, message:
-                    "loss not going down: \(f(first)) at the start, \(f(last)) at the end of \(losses.count) iterations: the learning rate is too low (raise --lr)"))
+                    "loss not going down: \(f(first)) at the start, \(f(last)) at the end of \(losses.count) iterations: the learning rate is too low (raise it)"))
             }
         }
         let train = record.metric("train_acc").last ?? .nan, validation = record.metric("val_acc").last ?? .nan
@@ -50,7 +50,8 @@ public struct LearningDiagnosis: Equatable, CustomStringConvertible {
             let gap = train - validation
             if gap > gapThreshold {
                 findings.append(LearningDiagnosis(kind: .overfitting, message:
-                    "big gap between training accuracy \(f(train)) and validation accuracy \(f(validation)) (\(f(gap))): overfitting; increase regularization (--reg, dropout) or use more data"))
+                    "big gap between training accuracy \(f(train)) and validation accuracy \(f(validation)) (\(f(gap))): "
+                    + "overfitting; increase regularization (a larger L2 penalty, dropout) or use more data"))
             } else if abs(gap) < closeThreshold && train < lowAccuracy && findings.isEmpty {
                 // (With a flat or exploding loss the learning rate comes first: capacity is not the problem yet.)
                 findings.append(LearningDiagnosis(kind: .underfitting, message:

@@ -65,19 +65,26 @@ public struct RunReport {
     /// The rows of a run configuration, by setting name: numbers and strings as they are, lists
     /// and objects as compact JSON (cut after 160 characters: a fitted preprocessor holds a mean per
     /// input value).
-    public static func configurationRows(_ config: RunConfig) -> [(key: String, value: String)] {
+    public static func configurationRows(_ config: TrainingRecipe) -> [(key: String, value: String)] {
         guard let data = try? JSONEncoder().encode(config),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
-        return object.keys.sorted().map { key in
-            let value = object[key]!
-            var text: String
-            if let string = value as? String { text = string } else if value is NSNull { text = "none" } else {
-                let json = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys])
-                text = json.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+        // Nested settings (data, optimizer) become dotted rows: data.source, optimizer.learningRate.
+        func rows(_ object: [String: Any], prefix: String) -> [(key: String, value: String)] {
+            object.keys.sorted().flatMap { key -> [(key: String, value: String)] in
+                let value = object[key]!
+                if let nested = value as? [String: Any], key != "preprocessor", !nested.isEmpty {
+                    return rows(nested, prefix: prefix + key + ".")
+                }
+                var text: String
+                if let string = value as? String { text = string } else if value is NSNull { text = "none" } else {
+                    let json = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys])
+                    text = json.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+                }
+                if text.count > 160 { text = String(text.prefix(160)) + "…" }
+                return [(prefix + key, text)]
             }
-            if text.count > 160 { text = String(text.prefix(160)) + "…" }
-            return (key, text)
         }
+        return rows(object, prefix: "")
     }
 
     /// The final metrics, one row each: the last epoch's, the best validation accuracy, and the

@@ -26,12 +26,12 @@ public struct RunRecord: Equatable {
 
     /// Reads `history.csv` and `steps.csv` from a run folder, and `update_ratios.csv` when it is there
     /// (runs of older versions lack it).
-    /// - Throws: `TrainingError` naming the missing file.
+    /// - Throws: `MonitoringError` naming the missing file.
     public static func read(_ folder: String) throws -> RunRecord {
         func load(_ name: String) throws -> [[String: Double]] {
             let path = folder + "/" + name
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw TrainingError("\(path) is missing: is \(folder) a run folder written by nabla train --out? (the history is written after each epoch)")
+                throw MonitoringError("\(path) is missing: is \(folder) a run folder? (the history is written after each epoch)")
             }
             return parseCSV(text)
         }

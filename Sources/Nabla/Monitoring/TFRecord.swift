@@ -20,20 +20,20 @@ public enum TFRecord {
     }
 
     /// The data of every record in `bytes`, checking both checksums of each.
-    /// - Throws: `TrainingError` at a truncated record or a checksum that does not match.
+    /// - Throws: `MonitoringError` at a truncated record or a checksum that does not match.
     public static func records(_ bytes: [UInt8]) throws -> [[UInt8]] {
         func u32(_ i: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[i + $1]) << (8 * $1) } }
         var result: [[UInt8]] = [], i = 0
         while i < bytes.count {
-            guard i + 12 <= bytes.count else { throw TrainingError("TFRecord: truncated header at byte \(i)") }
+            guard i + 12 <= bytes.count else { throw MonitoringError("TFRecord: truncated header at byte \(i)") }
             let length = Int((0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i + $1]) << (8 * $1) })
             guard CRC32C.masked(CRC32C.checksum(bytes[i..<(i + 8)])) == u32(i + 8) else {
-                throw TrainingError("TFRecord: bad length checksum at byte \(i)")
+                throw MonitoringError("TFRecord: bad length checksum at byte \(i)")
             }
-            guard length >= 0, i + 16 + length <= bytes.count else { throw TrainingError("TFRecord: truncated record at byte \(i)") }
+            guard length >= 0, i + 16 + length <= bytes.count else { throw MonitoringError("TFRecord: truncated record at byte \(i)") }
             let data = Array(bytes[(i + 12)..<(i + 12 + length)])
             guard CRC32C.masked(CRC32C.checksum(data)) == u32(i + 12 + length) else {
-                throw TrainingError("TFRecord: bad data checksum at byte \(i)")
+                throw MonitoringError("TFRecord: bad data checksum at byte \(i)")
             }
             result.append(data)
             i += 16 + length

@@ -29,7 +29,7 @@ public final class TensorBoardLogger: TrainingCallback {
 
     /// Creates `directory` (if needed) and a new event file in it, starting with its version record.
     /// - Parameter history: whose update ratios to log (nil: none).
-    /// - Throws: `TrainingError` naming the path when it cannot be written.
+    /// - Throws: `MonitoringError` naming the path when it cannot be written.
     public init(directory: String, history: History? = nil) throws {
         self.directory = directory
         self.history = history
@@ -39,13 +39,13 @@ public final class TensorBoardLogger: TrainingCallback {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw TrainingError("TensorBoard folder \(directory): cannot create it (\(error.localizedDescription))")
+            throw MonitoringError("TensorBoard folder \(directory): cannot create it (\(error.localizedDescription))")
         }
         // Two runs started in the same second write separate files.
         while FileManager.default.fileExists(atPath: candidate) { n += 1; candidate = "\(base).\(n)" }
         guard FileManager.default.createFile(atPath: candidate, contents: nil),
               let handle = FileHandle(forWritingAtPath: candidate) else {
-            throw TrainingError("TensorBoard folder \(directory): cannot create the event file \(candidate)")
+            throw MonitoringError("TensorBoard folder \(directory): cannot create the event file \(candidate)")
         }
         path = candidate
         self.handle = handle
@@ -84,7 +84,7 @@ public final class TensorBoardLogger: TrainingCallback {
             try handle.write(contentsOf: Data(pending))
             try handle.synchronize()
         } catch {
-            throw TrainingError("TensorBoard: cannot write \(path) (\(error.localizedDescription))")
+            throw MonitoringError("TensorBoard: cannot write \(path) (\(error.localizedDescription))")
         }
         pending.removeAll(keepingCapacity: true)
     }

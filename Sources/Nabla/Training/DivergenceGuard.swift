@@ -1,6 +1,6 @@
 /// Stops a run whose loss becomes NaN or infinite, or climbs above `factor` times its first value:
 /// the lectures' sign that the learning rate is too high.
-public final class DivergenceGuard: TrainingCallback {
+public final class DivergenceGuard: TrainingCallback, Checkpointable {
     public let factor: Double
     public private(set) var initialLoss: Double?
 
@@ -20,4 +20,10 @@ public final class DivergenceGuard: TrainingCallback {
 
     /// Restores the reference loss when resuming a run.
     public func restore(initialLoss: Double?) { self.initialLoss = initialLoss }
+
+    struct Saved: Codable { var initialLoss: Double? }
+
+    public var checkpointKey: String { "divergence_guard" }
+    public func saveState() throws -> SavedState { try SavedState(Saved(initialLoss: initialLoss)) }
+    public func restoreState(_ state: SavedState) throws { initialLoss = try state.decode(Saved.self).initialLoss }
 }

@@ -1,5 +1,5 @@
 /// Stops training when a monitored metric has not improved for `patience` epochs.
-public final class EarlyStopping: TrainingCallback {
+public final class EarlyStopping: TrainingCallback, Checkpointable {
     public let metric: String
     public let mode: MetricMode
     public let patience: Int
@@ -39,5 +39,17 @@ public final class EarlyStopping: TrainingCallback {
     public func restore(best: Double?, epochsWithoutImprovement: Int) {
         self.best = best
         self.epochsWithoutImprovement = epochsWithoutImprovement
+    }
+
+    struct Saved: Codable {
+        var best: Double?
+        var wait: Int
+    }
+
+    public var checkpointKey: String { "early_stopping" }
+    public func saveState() throws -> SavedState { try SavedState(Saved(best: best, wait: epochsWithoutImprovement)) }
+    public func restoreState(_ state: SavedState) throws {
+        let saved = try state.decode(Saved.self)
+        restore(best: saved.best, epochsWithoutImprovement: saved.wait)
     }
 }

@@ -121,9 +121,7 @@ private func pad(_ text: String, _ width: Int) -> String {
 public func predictProbabilities(_ model: any Module, _ features: Tensor, batchSize: Int = 1000) -> Tensor {
     precondition(batchSize >= 1, "predictProbabilities: batch size must be at least 1, got \(batchSize)")
     precondition(features.rank >= 1, "predictProbabilities: features must be [N, …], got a scalar")
-    let wasTraining = model.modules().contains { _, module in
-        (module as? Dropout)?.isTraining == true || (module as? BatchNorm)?.isTraining == true
-    }
+    let wasTraining = model.isTraining
     model.eval()
     defer { if wasTraining { model.train() } }
     let n = features.shape[0]

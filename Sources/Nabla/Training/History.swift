@@ -1,5 +1,6 @@
-/// Everything measured during a run: the loss of every step and the metrics of every epoch.
-public final class History: TrainingCallback {
+/// Everything measured during a run: the loss of every step and the metrics of every epoch. The
+/// trainer records into it before callbacks run, so each callback sees it complete (`state.history`).
+public final class History: Checkpointable {
     /// The loss of each optimization step.
     public private(set) var stepLosses: [Double] = []
     /// Per epoch: `epoch`, `loss` (mean over its steps), `train_acc`, `val_acc`, `val_loss`, `lr`.
@@ -10,12 +11,32 @@ public final class History: TrainingCallback {
 
     public init() {}
 
-    public func batchDidEnd(_ state: TrainingState, loss: Double) throws { stepLosses.append(loss) }
+    /// Records one step's loss.
+    public func recordStep(loss: Double) { stepLosses.append(loss) }
 
-    public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {
+    /// Records one epoch's metrics.
+    public func recordEpoch(_ metrics: [String: Double], epoch: Int) {
         var row = metrics
-        row["epoch"] = Double(state.epoch)
+        row["epoch"] = Double(epoch)
         epochs.append(row)
+    }
+
+    struct Saved: Codable {
+        var epochs: [[String: Double]]
+        var updateRatios: [[String: Double]]
+    }
+
+    public var checkpointKey: String { "history" }
+
+    public func saveState() throws -> SavedState {
+        // JSON has no NaN: an undefined ratio is left out, and read back as missing.
+        try SavedState(Saved(epochs: epochs, updateRatios: updateRatios.map { $0.filter { $0.value.isFinite } }),
+                       tensors: ["step_losses": Tensor(stepLosses, shape: [stepLosses.count], dtype: .float64)])
+    }
+
+    public func restoreState(_ state: SavedState) throws {
+        let saved = try state.decode(Saved.self)
+        restore(epochs: saved.epochs, stepLosses: state.tensors["step_losses"]?.doubles ?? [], updateRatios: saved.updateRatios)
     }
 
     /// The values of one metric, epoch by epoch.

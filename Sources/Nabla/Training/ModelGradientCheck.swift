@@ -137,15 +137,14 @@ public func checkModelGradients(_ model: any Module, batch: Batch,
     guard options.maxElementsPerTensor >= 1 else { throw TrainingError("check at least 1 element per tensor, got \(options.maxElementsPerTensor)") }
 
     // The state every evaluation starts from, and the state to give back.
-    let modules = allModules(model)
-    let dropouts = modules.compactMap { $0 as? Dropout }
-    let batchNorms = modules.compactMap { $0 as? BatchNorm }
-    let dropoutState = dropouts.map { ($0.generator, $0.isTraining) }
-    let batchNormModes = batchNorms.map(\.isTraining)
+    // Every evaluation starts from the same random draws and buffers, so that the loss is one function.
+    let modules = model.modules().map(\.module).filter { $0.children.isEmpty }
+    let modes = modules.map(\.isTraining)
+    let randomStates = model.randomStates()
     let buffers = model.buffers().map { ($0.variable, $0.variable.value) }
     defer {
-        for (d, (generator, training)) in zip(dropouts, dropoutState) { d.generator = generator; d.setTraining(training) }
-        for (b, training) in zip(batchNorms, batchNormModes) { b.setTraining(training) }
+        for (module, training) in zip(modules, modes) { module.setTraining(training) }
+        model.loadRandomStates(randomStates)
         for (variable, value) in buffers { variable.value = value }
         model.zeroGrad()
     }
@@ -153,7 +152,7 @@ public func checkModelGradients(_ model: any Module, batch: Batch,
 
     let features = batch.features.converted(to: .float64), labels = batch.labels
     func loss() throws -> Variable {
-        for (d, (generator, _)) in zip(dropouts, dropoutState) { d.generator = generator }
+        model.loadRandomStates(randomStates)
         for (variable, value) in buffers { variable.value = value }
         let logits = model(Variable(features))
         guard logits.shape.count == 2, logits.shape[0] == labels.count, labels.allSatisfy({ $0 < logits.shape[1] }) else {
@@ -223,9 +222,4 @@ func isKink(analytic a: Double, forward: Double, backward: Double, floor: Double
     guard relativeError(forward, backward, floor: floor) > 1e-2 else { return false }
     let slack = 0.01 * Swift.abs(forward - backward)
     return a >= Swift.min(forward, backward) - slack && a <= Swift.max(forward, backward) + slack
-}
-
-/// `module` and all of its descendants.
-private func allModules(_ module: any Module) -> [any Module] {
-    [module] + module.children.flatMap { allModules($0.module) }
 }

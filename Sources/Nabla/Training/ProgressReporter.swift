@@ -9,7 +9,6 @@ public final class ProgressReporter: TrainingCallback {
     private var epochStart = Date()
     private var lastDraw = Date.distantPast
     private var runningLoss: Double?
-    private var best: Double?
 
     /// - Parameters:
     ///   - isTerminal: draw the in-place progress bar (by default when standard output is a terminal).
@@ -46,7 +45,6 @@ public final class ProgressReporter: TrainingCallback {
     public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {
         if isTerminal { write("\r\u{1B}[K") }
         let value = { (name: String) in metrics[name] ?? .nan }
-        if MetricMode.max.isImprovement(value("val_acc"), over: best) { best = value("val_acc") }
         write(String(format: "Finished epoch %d / %d: cost %f, train: %f, val %f, lr %e\n",
                      state.epoch, state.epochs, value("cost"), value("train_acc"), value("val_acc"), value("lr")))
     }
@@ -60,11 +58,12 @@ public final class ProgressReporter: TrainingCallback {
         case .requested(let message): write("stopped: \(message)\n")
         case nil: break
         }
+        // The best of the whole run, epochs before a resume included: the history has them all.
+        let best = state.history.metric("val_acc").reduce(nil as Double?) { MetricMode.max.isImprovement($1, over: $0) ? $1 : $0 }
         if let best { write(String(format: "finished optimization. best validation accuracy: %f\n", best)) }
     }
 
-    /// Restores the best validation accuracy seen before a resumed run.
-    public func restore(best: Double?) { self.best = best }
+
 
     static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }

@@ -42,6 +42,10 @@ public struct TrainerOptions {
     public var seed: UInt64 = 0
     /// Print the epoch lines (and a progress bar on a terminal).
     public var verbose = true
+    /// Steps per epoch whose update-to-weight ratios are measured into the history (0: none).
+    public var updateRatioSamples = 10
+    /// The divergence guard stops a run whose loss climbs above this many times its first value.
+    public var divergenceFactor = 3.0
 
     public init() {}
 }
@@ -63,32 +67,26 @@ public struct TrainingResult {
 /// measures training accuracy (on a fixed sample), validation accuracy and loss, and prints
 /// `Finished epoch 3 / 10: cost 1.942257, train: 0.376000, val 0.352000, lr 3.000000e-03`.
 ///
-/// Everything beyond the loop is a callback: `history` (always), `updateRatios` (the update-to-weight
-/// ratios of a few steps per epoch, into the history), `bestModel` (keeps and restores the
-/// weights with the best validation accuracy), `divergenceGuard` (stops on NaN/inf or a loss above
-/// 3× its start), a progress reporter when `verbose`, plus any given (early stopping, checkpoints).
-public final class Trainer {
+/// The trainer is the loop and a list of callbacks. Besides `callbacks` (yours: early stopping,
+/// checkpoints, logs) it runs its standard ones, made from `options` when training starts: the
+/// learning-rate schedule (unless you give a `LearningRateControl`), the best model, the
+/// divergence guard, the update-ratio monitor and, when `verbose`, the progress reporter. It
+/// records every step and epoch into `history` itself.
+public final class Trainer: Checkpointable {
     public let model: any Module
     public let optimizer: any Optimizer
     public var options: TrainerOptions
+    /// Everything measured so far.
     public let history = History()
-    /// Measures ‖update‖ / ‖weights‖ per parameter on a few steps of each epoch, into `history`.
-    public private(set) lazy var updateRatios = UpdateRatioMonitor(history: history)
-    public let bestModel = BestModel()
-    public let divergenceGuard = DivergenceGuard()
-    /// Extra callbacks, run after the built-in ones.
+    /// Your callbacks, run after the standard ones.
     public var callbacks: [any TrainingCallback]
-    /// The random source of batch order; part of a checkpoint.
+    /// The random source of batch order and augmentation; part of a checkpoint.
     public var generator: RandomGenerator
-    /// The first epoch `fit` runs (from 0); set when resuming.
-    public var startEpoch = 0
-    /// Steps taken before `startEpoch` (when resuming).
-    public var startStep = 0
-    /// Reduce-on-plateau, when the learning rate follows a monitored metric instead of `schedule`.
-    public var plateau: (schedule: ReduceOnPlateau, metric: String)?
-
-    /// Set (e.g. from a SIGINT handler) to stop after the current step.
-    nonisolated(unsafe) public static var interruptRequested = false
+    /// Ask the run to stop after its current step (a signal handler may set `stopRequest.flag`).
+    public var stopRequest = StopRequest()
+    /// The first epoch `fit` runs (from 0) and the steps taken before it: set by `resume(from:)`.
+    public internal(set) var startEpoch = 0
+    public internal(set) var startStep = 0
 
     public init(model: any Module, optimizer: any Optimizer, options: TrainerOptions = TrainerOptions(),
                 callbacks: [any TrainingCallback] = []) {
@@ -99,21 +97,91 @@ public final class Trainer {
         self.generator = RandomGenerator(seed: options.seed)
     }
 
-    /// All callbacks in the order they run.
+    /// The standard callbacks, made from `options` on first use (by `fit` or `resume`); a kind you
+    /// give yourself (a `BestModel` with a file, a `ProgressReporter` writing elsewhere) replaces its own.
+    private lazy var standardCallbacks: [any TrainingCallback] = {
+        var standard: [any TrainingCallback] = [UpdateRatioMonitor(samplesPerEpoch: options.updateRatioSamples)]
+        if !callbacks.contains(where: { $0 is DivergenceGuard }) { standard.append(DivergenceGuard(factor: options.divergenceFactor)) }
+        if !callbacks.contains(where: { $0 is BestModel }) { standard.append(BestModel()) }
+        if options.verbose && !callbacks.contains(where: { $0 is ProgressReporter }) { standard.append(ProgressReporter()) }
+        return standard
+    }()
+
+    /// Every callback in the order they run: the schedule, the standard ones, then yours.
     public var allCallbacks: [any TrainingCallback] {
-        var all: [any TrainingCallback] = [history, updateRatios, divergenceGuard, bestModel]
-        all += callbacks
-        if options.verbose { all.append(reporter) }
+        var all = standardCallbacks + callbacks
+        if !all.contains(where: { $0 is any LearningRateControl }) {
+            all.insert(LearningRateScheduler(options.schedule, base: options.learningRate), at: 0)
+        }
         return all
     }
 
-    /// Prints the epoch lines when `options.verbose`; replace it to send them elsewhere.
-    public lazy var reporter = ProgressReporter()
+    /// The first callback of a type, standard or yours (the `BestModel`, say).
+    public func callback<T>(_ type: T.Type) -> T? { allCallbacks.lazy.compactMap { $0 as? T }.first }
 
     /// Trains on `train`, validating on `validation` after each epoch.
     /// - Throws: `TrainingError` for invalid options or a callback's error (e.g. an unknown metric).
     @discardableResult
     public func fit(train: Dataset, validation: Dataset) throws -> TrainingResult {
+        try validate(train: train, validation: validation)
+        // The training-accuracy sample is drawn from its own seed, so it is the same after a resume.
+        var sampleGenerator = RandomGenerator(seed: options.seed &+ 1)
+        let sample = train.count <= options.trainAccuracySample ? train
+            : train.subset(Array(sampleGenerator.permutation(train.count).prefix(options.trainAccuracySample)))
+
+        let state = TrainingState(model: model, optimizer: optimizer, history: history, epochs: options.epochs,
+                                  batchSize: options.batchSize, checkpoint: { [unowned self] in try self.checkpoint() })
+        state.step = startStep
+        let callbacks = allCallbacks
+        for c in callbacks { try c.trainingWillBegin(state) }
+        var epochsRun = startEpoch
+
+        for epoch in startEpoch..<options.epochs {
+            state.epoch = epoch + 1
+            for c in callbacks { try c.epochWillBegin(state) }
+            let batches = options.sampleBatches
+                ? train.batchIndices(size: options.batchSize, shuffle: true, generator: &generator)
+                : [Array(0..<train.count)]
+            state.stepsPerEpoch = batches.count
+            state.stepInEpoch = 0
+            model.train()
+            var lossSum = 0.0, lastLoss = Double.nan
+            for indices in batches {
+                var batch = train.batch(indices)
+                batch.features = options.augmentation.apply(batch.features, generator: &generator)
+                for c in callbacks { try c.batchWillBegin(state) }
+                lastLoss = trainStep(batch)
+                lossSum += lastLoss
+                state.step += 1
+                state.stepInEpoch += 1
+                history.recordStep(loss: lastLoss)
+                for c in callbacks { try c.batchDidEnd(state, loss: lastLoss) }
+                if stopRequest.isRequested { state.stopReason = .interrupted }
+                if state.stopReason != nil { break }
+            }
+            if case .diverged = state.stopReason { break }
+            if state.stopReason == .interrupted { break }
+
+            let (trainAccuracy, _) = evaluate(sample)
+            let (validationAccuracy, validationLoss) = evaluate(validation)
+            let metrics: [String: Double] = [
+                "loss": lossSum / Double(Swift.max(state.stepInEpoch, 1)), "cost": lastLoss,
+                "train_acc": trainAccuracy, "val_acc": validationAccuracy, "val_loss": validationLoss,
+                "lr": optimizer.learningRate,
+            ]
+            history.recordEpoch(metrics.filter { $0.key != "cost" }, epoch: state.epoch)
+            for c in callbacks { try c.epochDidEnd(state, metrics: metrics) }
+            for c in callbacks { try c.epochDidSettle(state) }
+            epochsRun = epoch + 1
+            if state.stopReason != nil { break }
+        }
+        for c in callbacks { try c.trainingDidEnd(state) }
+        let best = callback(BestModel.self)
+        return TrainingResult(bestValidationAccuracy: best?.best, bestEpoch: best?.bestEpoch,
+                              epochsRun: epochsRun, stopReason: state.stopReason)
+    }
+
+    private func validate(train: Dataset, validation: Dataset) throws {
         guard options.epochs >= 1 else { throw TrainingError("epochs must be at least 1, got \(options.epochs)") }
         guard options.batchSize >= 1 else { throw TrainingError("batch size must be at least 1, got \(options.batchSize)") }
         guard train.count > 0 else { throw TrainingError("the training set is empty") }
@@ -129,67 +197,6 @@ public final class Trainer {
         }
         guard options.regularization >= 0 else { throw TrainingError("regularization strength must be ≥ 0, got \(options.regularization)") }
         try options.schedule.validate()
-
-        // The training-accuracy sample is drawn from its own seed, so it is the same after a resume.
-        var sampleGenerator = RandomGenerator(seed: options.seed &+ 1)
-        let sample = train.count <= options.trainAccuracySample ? train
-            : train.subset(Array(sampleGenerator.permutation(train.count).prefix(options.trainAccuracySample)))
-
-        let state = TrainingState(model: model, optimizer: optimizer, epochs: options.epochs, batchSize: options.batchSize)
-        state.step = startStep
-        let callbacks = allCallbacks
-        for c in callbacks { try c.trainingWillBegin(state) }
-        var epochsRun = startEpoch
-
-        for epoch in startEpoch..<options.epochs {
-            state.epoch = epoch + 1
-            if plateau == nil {
-                optimizer.learningRate = options.schedule.learningRate(base: options.learningRate, at: epoch)
-            }
-            let batches = options.sampleBatches
-                ? train.batchIndices(size: options.batchSize, shuffle: true, generator: &generator)
-                : [Array(0..<train.count)]
-            state.stepsPerEpoch = batches.count
-            state.stepInEpoch = 0
-            model.train()
-            var lossSum = 0.0
-            for indices in batches {
-                var batch = train.batch(indices)
-                batch.features = options.augmentation.apply(batch.features, generator: &generator)
-                for c in callbacks { try c.batchWillBegin(state) }
-                let loss = trainStep(batch)
-                lossSum += loss
-                state.step += 1
-                state.stepInEpoch += 1
-                for c in callbacks { try c.batchDidEnd(state, loss: loss) }
-                if Trainer.interruptRequested { state.stopReason = .interrupted }
-                if state.stopReason != nil { break }
-            }
-            if case .diverged = state.stopReason { break }
-            if state.stopReason == .interrupted { break }
-
-            let (trainAccuracy, _) = evaluate(sample)
-            let (validationAccuracy, validationLoss) = evaluate(validation)
-            let metrics: [String: Double] = [
-                "loss": lossSum / Double(Swift.max(state.stepInEpoch, 1)),
-                "cost": history.stepLosses.last ?? .nan,
-                "train_acc": trainAccuracy, "val_acc": validationAccuracy, "val_loss": validationLoss,
-                "lr": optimizer.learningRate,
-            ]
-            for c in callbacks { try c.epochDidEnd(state, metrics: metrics) }
-            epochsRun = epoch + 1
-            if var (schedule, metric) = plateau {
-                guard let value = metrics[metric] else {
-                    throw TrainingError("reduce-on-plateau: no metric '\(metric)'; available: \(metrics.keys.sorted().joined(separator: ", "))")
-                }
-                optimizer.learningRate = schedule.update(metric: value)
-                plateau = (schedule, metric)
-            }
-            if state.stopReason != nil { break }
-        }
-        for c in callbacks { try c.trainingDidEnd(state) }
-        return TrainingResult(bestValidationAccuracy: bestModel.best, bestEpoch: bestModel.bestEpoch,
-                              epochsRun: epochsRun, stopReason: state.stopReason)
     }
 
     /// One optimization step on a batch; returns its loss (data loss plus penalty).

@@ -16,14 +16,12 @@ public final class UpdateRatioMonitor: TrainingCallback {
     public var samplesPerEpoch: Int
     /// Steps measured so far in the whole run.
     public private(set) var measuredSteps = 0
-    private unowned let history: History
     private var before: [(name: String, value: Tensor)]? = nil
     private var sums: [String: Double] = [:]
     private var counts: [String: Int] = [:]
 
     /// A monitor that records each epoch's ratios into `history`.
-    public init(history: History, samplesPerEpoch: Int = 10) {
-        self.history = history
+    public init(samplesPerEpoch: Int = 10) {
         self.samplesPerEpoch = samplesPerEpoch
     }
 
@@ -57,7 +55,7 @@ public final class UpdateRatioMonitor: TrainingCallback {
         guard !counts.isEmpty else { return }
         var row: [String: Double] = [:]
         for (name, count) in counts { row[name] = count > 0 ? sums[name, default: 0] / Double(count) : .nan }
-        history.recordUpdateRatios(row, epoch: state.epoch)
+        state.history.recordUpdateRatios(row, epoch: state.epoch)
         sums = [:]
         counts = [:]
     }

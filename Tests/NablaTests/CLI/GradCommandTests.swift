@@ -88,4 +88,14 @@ import Testing
         #expect(run.status != 0)
         #expect(run.stderr == "error: expected a number for 'x' but found 'abc' at column 3 in \"x=abc\"\n")
     }
+
+    @Test func aFormulaStartingWithMinusIsTheFormulaNotAnOption() throws {
+        for arguments in [["grad", "-x^2", "--at", "x=3"], ["grad", "--at", "x=3", "-x^2"], ["grad", "--at", "x=3", "--", "-x^2"]] {
+            let run = try Self.run(arguments)
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+            #expect(run.stdout == "f = -9\ndf/dx = -6\n", "\(arguments)")
+        }
+        let missing = try nabla("grad", "--at", "x=3")
+        #expect(missing.status != 0 && missing.stderr.contains("Missing expected argument '<expression>'"))
+    }
 }

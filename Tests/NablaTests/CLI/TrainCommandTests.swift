@@ -41,8 +41,8 @@ import Testing
         let augmented = try GradCommandTests.run(common + ["--augment", "flip,crop:2", "--out", dir + "/augmented"])
         #expect(plain.status == 0, "\(plain.stderr)")
         #expect(augmented.status == 0, "\(augmented.stderr)")
-        #expect(try RunFolder.readConfig(dir + "/plain").augment == nil)
-        #expect(try RunFolder.readConfig(dir + "/augmented").augment == "flip,crop:2")
+        #expect(try RunFolder.readConfig(dir + "/plain").augmentation.isIdentity)
+        #expect(try RunFolder.readConfig(dir + "/augmented").augmentation.text == "flip,crop:2")
         // The same seed and data: only the augmentation can make the weights differ.
         let a = try RunFolder.loadModel(dir + "/plain").model.stateDict()
         let b = try RunFolder.loadModel(dir + "/augmented").model.stateDict()
@@ -119,5 +119,33 @@ import Testing
         let missing = try nabla("summary", "--model", dir + "/absent.json")
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("\(dir)/absent.json: cannot read the model file"), "\(missing.stderr)")
+    }
+
+    @Test func aRunFolderOfVersion1StillResumesExactlyEvaluatesAndReports() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let resources = TrainingRecipeTests.resources
+        try FileManager.default.copyItem(atPath: resources + "/run-v1", toPath: dir + "/run")
+        let evaluate = try nabla("evaluate", dir + "/run")
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        #expect(evaluate.stdout.contains("test split of mnist-5k (500 examples)"))
+        let resume = try nabla("train", "--resume", dir + "/run", "--epochs", "3", "--quiet")
+        #expect(resume.status == 0, "\(resume.stderr)")
+        // The weights the version that wrote the folder reached by the same resume, bit for bit.
+        let last = try Safetensors.read(dir + "/run/last.safetensors").tensors
+        #expect(last == (try Safetensors.read(resources + "/run-v1-resumed-to-3-last.safetensors").tensors))
+        // Resuming rewrote config.json as a recipe.
+        #expect(try RunFolder.readConfig(dir + "/run").epochs == 3)
+        let report = try nabla("report", dir + "/run")
+        #expect(report.status == 0, "\(report.stderr)")
+    }
+
+    @Test func aResumedRunRefusesNewSettings() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: TrainingRecipeTests.resources + "/run-v1", toPath: dir + "/run")
+        let run = try nabla("train", "--resume", dir + "/run", "--epochs", "3", "--lr", "0.1")
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("--lr cannot change a resumed run"), "\(run.stderr)")
     }
 }

@@ -26,7 +26,7 @@ import Testing
 
     @Test func parsesTheCommandLineForm() throws {
         #expect(try Augmentation(parsing: "flip,crop:4") == Augmentation(horizontalFlip: true, cropPadding: 4))
-        #expect(throws: DataError.self) { try Augmentation(parsing: "rotate") }
+        #expect(throws: SettingError.self) { try Augmentation(parsing: "rotate") }
     }
 
     @Test func sameSeedSameBatch() {

@@ -44,7 +44,7 @@ import Testing
         #expect(image.width == 4 * 58 + 2 && image.height == 3 * 58 + 2)
         let color = Sequential(Linear(3 * 32 * 32, 4, generator: &g))
         #expect(try FilterGrid.firstLayerFilters(of: color, inputShape: [3072]).shape == [4, 3, 32, 32])
-        #expect(throws: TrainingError.self) { try FilterGrid.firstLayerFilters(of: Sequential(Linear(10, 2, generator: &g)), inputShape: [10]) }
-        #expect(throws: TrainingError.self) { try FilterGrid.firstLayerFilters(of: Sequential(ReLU()), inputShape: [10]) }
+        #expect(throws: MonitoringError.self) { try FilterGrid.firstLayerFilters(of: Sequential(Linear(10, 2, generator: &g)), inputShape: [10]) }
+        #expect(throws: MonitoringError.self) { try FilterGrid.firstLayerFilters(of: Sequential(ReLU()), inputShape: [10]) }
     }
 }

@@ -13,11 +13,14 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-monitor-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let spec = "conv(8, 5, pad: 2), relu, maxpool(2), linear(10)"
-        let config = RunConfig(data: "mnist-5k", labelColumn: "-1", labels: nil, validation: 0.1, test: 0.1, stratify: false,
-                               seed: 1, preprocess: "none", scale: "auto", model: spec, initializer: nil, inputShape: [1, 28, 28],
-                               classNames: (0..<10).map(String.init), preprocessor: .fit(.none, scale: 1.0 / 255, on: .zeros([1, 1, 28, 28])),
-                               epochs: 2, batchSize: 100, fullBatch: false, optimizer: "sgd", learningRate: 0.1,
-                               learningRateDecay: 0.9, momentum: 0.9, regularization: 0, weightDecay: 0, earlyStopping: nil, patience: 5)
+        var config = TrainingRecipe()
+        config.model = spec
+        config.inputShape = [1, 28, 28]
+        config.classNames = (0..<10).map(String.init)
+        config.preprocessor = .fit(.none, scale: 1.0 / 255, on: .zeros([1, 1, 28, 28]))
+        config.epochs = 2
+        config.optimizer = OptimizerRecipe(.sgd, learningRate: 0.1)
+        config.schedule = .multiplicative(decay: 0.9)
         try RunFolder.writeConfig(config, to: folder)
         var g = RandomGenerator(seed: 1)
         let (model, _) = try ModelSpec.parse(spec).build(inputShape: [1, 28, 28], classCount: 10, generator: &g)

@@ -95,7 +95,9 @@ import FoundationXML
     @Test func theConfusionMatrixIsShadedByTheShareOfItsRow() throws {
         let html = try Self.fullReport().html
         // dog: 2 of 3 right, 1 taken for bird.
-        #expect(html.contains("<tr><th>dog</th><td style=\"background: rgba(31, 119, 180, 0.000)\">0</td><td style=\"color: white; background: rgba(31, 119, 180, 0.600)\">2</td><td style=\"background: rgba(31, 119, 180, 0.300)\">1</td></tr>"))
+        #expect(html.contains("<tr><th>dog</th><td style=\"background: rgba(31, 119, 180, 0.000)\">0</td>"
+                              + "<td style=\"color: white; background: rgba(31, 119, 180, 0.600)\">2</td>"
+                              + "<td style=\"background: rgba(31, 119, 180, 0.300)\">1</td></tr>"))
     }
 
     @Test func missingPartsLeaveNotesAndAnEmptyRunStillMakesAPage() throws {
@@ -118,14 +120,18 @@ import FoundationXML
         #expect(try String(contentsOfFile: folder + "/sub/report.html", encoding: .utf8) == report.html)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/sub") == ["report.html"])   // no temporary left
 
-        let config = RunConfig(data: "mnist-5k", labelColumn: "-1", labels: nil, validation: 0.1, test: 0.1, stratify: true,
-                               seed: 7, preprocess: "mean-image", scale: "auto", model: "linear(10)", initializer: nil, inputShape: [1, 28, 28],
-                               classNames: (0..<10).map(String.init), preprocessor: .fit(.meanImage, on: .ones([4, 300])),
-                               epochs: 2, batchSize: 100, fullBatch: false, optimizer: "sgd", learningRate: 0.1,
-                               learningRateDecay: 0.9, momentum: 0.9, regularization: 0, weightDecay: 0, earlyStopping: nil, patience: 5)
+        var config = TrainingRecipe()
+        config.data = DataRecipe(source: "mnist-5k", stratify: true, preprocess: .meanImage)
+        config.seed = 7
+        config.model = "linear(10)"
+        config.inputShape = [1, 28, 28]
+        config.classNames = (0..<10).map(String.init)
+        config.preprocessor = .fit(.meanImage, on: .ones([4, 300]))
+        config.optimizer = OptimizerRecipe(.sgd, learningRate: 0.1)
+        config.schedule = .multiplicative(decay: 0.9)
         let rows = Dictionary(uniqueKeysWithValues: RunReport.configurationRows(config).map { ($0.key, $0.value) })
-        #expect(rows["data"] == "mnist-5k" && rows["learningRate"] == "0.1" && rows["stratify"] == "true")
-        #expect(rows["inputShape"] == "[1,28,28]" && rows["labels"] == nil)
+        #expect(rows["data.source"] == "mnist-5k" && rows["optimizer.learningRate"] == "0.1" && rows["data.stratify"] == "true")
+        #expect(rows["inputShape"] == "[1,28,28]" && rows["data.labels"] == nil)
         #expect(rows["preprocessor"]!.count <= 161 && rows["preprocessor"]!.hasSuffix("…"))   // 300 means, cut short
     }
 }

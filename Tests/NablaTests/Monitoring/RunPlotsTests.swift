@@ -34,7 +34,7 @@ import Testing
         for path in written where path.hasSuffix(".svg") {
             _ = try parseSVG(String(contentsOfFile: path, encoding: .utf8))
         }
-        #expect(throws: TrainingError.self) { try RunRecord.read(folder + "/nothing") }
+        #expect(throws: MonitoringError.self) { try RunRecord.read(folder + "/nothing") }
     }
 
     @Test func smoothingIsATrailingMeanThatSkipsGaps() {

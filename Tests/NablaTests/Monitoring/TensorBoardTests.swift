@@ -47,8 +47,8 @@ import Testing
         #expect(try TFRecord.records(record + TFRecord.frame([])) == [data, []])
         var corrupt = record
         corrupt[14] ^= 1
-        #expect(throws: TrainingError.self) { try TFRecord.records(corrupt) }
-        #expect(throws: TrainingError.self) { try TFRecord.records(Array(record.dropLast())) }
+        #expect(throws: MonitoringError.self) { try TFRecord.records(corrupt) }
+        #expect(throws: MonitoringError.self) { try TFRecord.records(Array(record.dropLast())) }
     }
 
     struct Python: Decodable {
@@ -165,7 +165,7 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-tb-file-\(UUID().uuidString)").path
         try "not a folder".write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let error = #expect(throws: TrainingError.self) { try TensorBoardLogger(directory: file) }
+        let error = #expect(throws: MonitoringError.self) { try TensorBoardLogger(directory: file) }
         #expect(error?.description.contains(file) == true, "\(String(describing: error))")
     }
 }

@@ -129,7 +129,7 @@ final class ThreadCluster: @unchecked Sendable {
         let coordinator = ClusterCoordinator(transport: ThreadCluster.Endpoint(cluster, rank: 0), heartbeatTimeout: 0.3)
         coordinator.log = { _ in }
         let requests = [TrialRequest(trial: 0, stage: 0, epochs: 1, settings: ["lr": 1e-4])]
-        #expect(throws: SearchError("every worker is lost; 1 trials did not finish (resume with --resume)")) {
+        #expect(throws: SearchError("every worker is lost; 1 trials did not finish (resuming the search runs them)")) {
             try coordinator.run(requests) { _ in }
         }
     }

@@ -54,7 +54,7 @@ import Testing
         #expect((trained.bestValidationAccuracy ?? 0) > 0.85, "val_acc \(trained.bestValidationAccuracy ?? 0) with lr \(suggestion.learningRate)")
     }
 
-    @Test func tableAndChartCoverTheRun() throws {
+    @Test func tableAndSuggestionCoverTheRun() throws {
         // A made-up run: the loss falls between 1e-4 and 1e-2, bottoms out at 1e-1 and explodes.
         let rates = (0..<100).map { 1e-6 * pow(10, 7 * Double($0) / 99) }
         let losses = rates.map { lr in 2.3 - 2 / (1 + pow(1e-3 / lr, 1.5)) + (lr > 0.1 ? 50 * (lr - 0.1) : 0) }
@@ -64,9 +64,5 @@ import Testing
         #expect(s.minimum > 3e-2 && s.minimum < 0.3, "\(s)")
         let table = result.table(rows: 10).split(separator: "\n")
         #expect(table.count >= 11 && table[0].contains("learning rate"))
-        let png = try DecodedPNG(result.chart().png())
-        #expect(png.width == 900 && png.distinctColors > 10)
-        let svg = result.chart().svg()
-        #expect(try parseSVG(svg).contains("svg") && svg.contains("learning-rate range test") && svg.contains("suggested lr"))
     }
 }

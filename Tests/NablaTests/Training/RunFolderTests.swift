@@ -31,7 +31,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let trainer = try UpdateRatiosTests.trainer(epochs: 2, batchSize: 10)   // 6 steps per epoch
         let probe = Probe(folder: folder)
-        trainer.callbacks = [RunRecorder(folder: folder, trainer: trainer, stepWriteInterval: 0), probe]
+        trainer.callbacks = [RunRecorder(folder: folder, stepWriteInterval: 0), probe]
         try trainer.fit(train: UpdateRatiosTests.data(), validation: UpdateRatiosTests.data(seed: 6))
         #expect(probe.stepLines == Array(2...13))   // the header and every step so far, as each step ends
         #expect(probe.historyLines == [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2])   // the header from the start; epoch 1 after it ended
@@ -46,7 +46,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let trainer = try UpdateRatiosTests.trainer(epochs: 1, batchSize: 10)
         let probe = Probe(folder: folder)
-        trainer.callbacks = [RunRecorder(folder: folder, trainer: trainer, stepWriteInterval: 3600), probe]
+        trainer.callbacks = [RunRecorder(folder: folder, stepWriteInterval: 3600), probe]
         try trainer.fit(train: UpdateRatiosTests.data(), validation: UpdateRatiosTests.data(seed: 6))
         #expect(probe.stepLines == [1, 1, 1, 1, 1, 1])   // the header when training began, then nothing for an hour
         #expect(try RunRecord.read(folder).stepLosses.count == 6)
@@ -56,7 +56,7 @@ import Testing
         let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let trainer = try UpdateRatiosTests.trainer(epochs: 3, batchSize: 5, lr: 1e4)
-        trainer.callbacks = [RunRecorder(folder: folder, trainer: trainer)]   // default: every 2 s, so only the stop writes it
+        trainer.callbacks = [RunRecorder(folder: folder)]   // default: every 2 s, so only the stop writes it
         let result = try trainer.fit(train: UpdateRatiosTests.data(), validation: UpdateRatiosTests.data(seed: 6))
         guard case .diverged = result.stopReason else { Issue.record("expected divergence, got \(String(describing: result.stopReason))"); return }
         let record = try RunRecord.read(folder)

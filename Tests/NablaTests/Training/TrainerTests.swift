@@ -22,7 +22,7 @@ import Testing
         options.seed = 4
         let trainer = Trainer(model: model, optimizer: try Momentum(model.parameters(), learningRate: lr),
                               options: options, callbacks: callbacks)
-        if let lines { trainer.reporter = ProgressReporter(isTerminal: false) { lines.value.append($0) } }
+        if let lines { trainer.callbacks.append(ProgressReporter(isTerminal: false) { lines.value.append($0) }) }
         return trainer
     }
 

@@ -47,7 +47,7 @@ import Testing
         let trainer = try Self.trainer(epochs: 1, batchSize: 60, fullBatch: true)
         let before = trainer.model.parameters().map { ($0.name, $0.variable.value.doubles) }
         try trainer.fit(train: Self.data(), validation: Self.data(seed: 6))
-        #expect(trainer.updateRatios.measuredSteps == 1)
+        #expect(trainer.callback(UpdateRatioMonitor.self)!.measuredSteps == 1)
         let row = try #require(trainer.history.updateRatios.first)
         #expect(row["epoch"] == 1 && trainer.history.updateRatios.count == 1)
         func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
@@ -68,9 +68,9 @@ import Testing
 
     @Test func samplesAFewStepsOfEveryEpochIntoTheHistory() throws {
         let trainer = try Self.trainer(epochs: 3, batchSize: 3)   // 20 steps per epoch
-        trainer.updateRatios.samplesPerEpoch = 4
+        trainer.options.updateRatioSamples = 4
         try trainer.fit(train: Self.data(), validation: Self.data(seed: 6))
-        #expect(trainer.updateRatios.measuredSteps == 3 * 4)
+        #expect(trainer.callback(UpdateRatioMonitor.self)!.measuredSteps == 3 * 4)
         #expect(trainer.history.updateRatios.map { $0["epoch"] } == [1, 2, 3])
         #expect(trainer.history.updateRatioNames == ["0.bias", "0.weight", "2.bias", "2.weight"])
         for row in trainer.history.updateRatios {
@@ -84,9 +84,9 @@ import Testing
         #expect(csv[3].hasPrefix("3,") && csv[3].split(separator: ",").count == 5)
 
         let off = try Self.trainer(epochs: 1, batchSize: 3)
-        off.updateRatios.samplesPerEpoch = 0
+        off.options.updateRatioSamples = 0
         try off.fit(train: Self.data(), validation: Self.data(seed: 6))
-        #expect(off.updateRatios.measuredSteps == 0 && off.history.updateRatios.isEmpty)
+        #expect(off.callback(UpdateRatioMonitor.self)!.measuredSteps == 0 && off.history.updateRatios.isEmpty)
     }
 
     @Test func namesSortPartByPartWithNumbersAsNumbers() {
@@ -101,7 +101,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // One step per epoch: the biases start at zero, so their first epoch has no ratio (NaN).
         let first = try Self.trainer(epochs: 2, batchSize: 60, fullBatch: true)
-        first.callbacks = [Checkpointer(folder: folder, trainer: first)]
+        first.callbacks = [Checkpointer(folder: folder)]
         try first.fit(train: Self.data(), validation: Self.data(seed: 6))
         #expect(first.history.updateRatios[0]["0.bias"]!.isNaN && first.history.updateRatios[1]["0.bias"]!.isFinite)
 

@@ -121,7 +121,7 @@ public final class ClusterCoordinator {
                     alive.remove(rank)
                     lostWorkers.append(rank)
                     log("worker rank \(rank) lost (\(error)): trial \(request.trial + 1) goes to another rank")
-                    if alive.isEmpty { throw SearchError("every worker is lost; \(remaining.count) trials did not finish (resume with --resume)") }
+                    if alive.isEmpty { throw SearchError("every worker is lost; \(remaining.count) trials did not finish (resuming the search runs them)") }
                     continue
                 }
                 busy[rank] = request
@@ -157,7 +157,7 @@ public final class ClusterCoordinator {
                 }
             }
             if alive.isEmpty {
-                throw SearchError("every worker is lost; \(remaining.count) trials did not finish (resume with --resume)")
+                throw SearchError("every worker is lost; \(remaining.count) trials did not finish (resuming the search runs them)")
             }
         }
     }

@@ -30,16 +30,16 @@ public struct SearchPlan {
         self.space = space; self.strategy = strategy; self.stages = stages; self.seed = seed; self.keepBest = keepBest
     }
 
-    /// Parses `--stages "5:100, 20:20"` (epochs:trials, coarse to fine).
+    /// Parses a list of stages such as `"5:100, 20:20"` (epochs:trials, coarse to fine).
     public static func parseStages(_ text: String) throws -> [Stage] {
         let stages = try text.split(separator: ",").map { part -> Stage in
             let fields = part.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
             guard fields.count == 2, let e = Int(fields[0]), let t = Int(fields[1]), e >= 1, t >= 1 else {
-                throw SearchError("--stages: '\(part.trimmingCharacters(in: .whitespaces))' is not EPOCHS:TRIALS with both ≥ 1 (e.g. \"5:100, 20:20\")")
+                throw SearchError("stage '\(part.trimmingCharacters(in: .whitespaces))' is not EPOCHS:TRIALS with both ≥ 1 (e.g. \"5:100, 20:20\")")
             }
             return Stage(epochs: e, trials: t)
         }
-        guard !stages.isEmpty else { throw SearchError("--stages is empty") }
+        guard !stages.isEmpty else { throw SearchError("the list of stages is empty") }
         return stages
     }
 

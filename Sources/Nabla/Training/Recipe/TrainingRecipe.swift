@@ -1,0 +1,155 @@
+import Foundation
+
+/// A whole training run as one typed value: data and splits, model, initialization, optimizer,
+/// schedule, regularization, augmentation, seed and stopping. A run folder's `config.json` is this
+/// recipe; the command line only turns flags into one.
+///
+/// ```swift
+/// var recipe = TrainingRecipe()
+/// recipe.model = "linear(100), relu, linear(10)"
+/// recipe.optimizer = OptimizerRecipe(.adam, learningRate: 1e-3)
+/// let splits = try recipe.loadData()          // fills in inputShape, classNames, preprocessor
+/// let trainer = try recipe.makeTrainer()
+/// try trainer.fit(train: splits.train, validation: splits.validation)
+/// ```
+public struct TrainingRecipe: Codable, Equatable {
+    /// The format of `config.json`: 2 since the recipe; files without a version are version 1.
+    public var version = TrainingRecipe.currentVersion
+    public static let currentVersion = 2
+
+    /// Where the data comes from, its splits and normalization.
+    public var data = DataRecipe()
+    /// The network, as `ModelSpec` text (`linear(100), relu, linear(10)`) or a JSON file holding it.
+    public var model = "linear(100), relu, linear(10)"
+    /// The weight initialization of every layer, or nil for each layer's own.
+    public var initializer: Initializer?
+    /// The update rule and its settings.
+    public var optimizer = OptimizerRecipe()
+    /// The learning rate of each epoch, scaling `optimizer.learningRate`.
+    public var schedule: LearningRateSchedule = .constant
+    /// L2 strength λ in `L = data loss + λ Σ w²` (weights, not biases).
+    public var regularization = 0.0
+    /// Passes over the training set.
+    public var epochs = 10
+    /// Examples per step.
+    public var batchSize = 100
+    /// The whole training set as one batch each epoch (the lectures' `sample_batches = False`).
+    public var fullBatch = false
+    /// Random flips and crops of training images.
+    public var augmentation = Augmentation()
+    /// The seed of the splits, the weights and the batch order.
+    public var seed: UInt64 = 1
+    /// Stop when a metric stops improving.
+    public var earlyStopping: EarlyStoppingRecipe?
+
+    /// One example's shape, as found in the data (filled in by `loadData()`).
+    public var inputShape: [Int] = []
+    /// The class names, as found in the data (filled in by `loadData()`).
+    public var classNames: [String] = []
+    /// The input normalization fitted on the training split (filled in by `loadData()`).
+    public var preprocessor: Preprocessor?
+
+    public init() {}
+
+    /// Checks every setting that needs no data, so that a bad one is refused before anything runs.
+    /// - Throws: `SettingError` naming the field, or `OptimizerError`/`ModelSpecError`.
+    public func validate() throws {
+        try data.validate()
+        guard epochs >= 1 else { throw SettingError(field: "epochs", "must be at least 1, got \(epochs)") }
+        guard batchSize >= 1 else { throw SettingError(field: "batchSize", "must be at least 1, got \(batchSize)") }
+        guard regularization.isFinite, regularization >= 0 else {
+            throw SettingError(field: "regularization", "must be a number ≥ 0, got \(regularization)")
+        }
+        guard augmentation.cropPadding >= 0 else { throw SettingError(field: "augmentation", "crop padding must be ≥ 0") }
+        try optimizer.validate()
+        try schedule.validate()
+        try earlyStopping?.validate()
+        _ = try modelSpec()
+    }
+
+    /// The model spec, parsed from its text or from the JSON file `model` names.
+    public func modelSpec() throws -> ModelSpec {
+        guard model.hasSuffix(".json") else { return try ModelSpec.parse(model) }
+        guard let contents = try? String(contentsOfFile: model, encoding: .utf8) else {
+            throw DataError(file: model, "cannot read the model file")
+        }
+        return try ModelSpec.parse(contents)
+    }
+
+    /// Loads the data, splits it (seeded by `seed`) and normalizes it, and records the example
+    /// shape, the class names and the fitted preprocessor in this recipe.
+    @discardableResult
+    public mutating func loadData() throws -> DataSplits {
+        let loaded = try data.load(seed: seed)
+        inputShape = loaded.splits.train.exampleShape
+        classNames = loaded.splits.train.classNames
+        preprocessor = loaded.preprocessor
+        return loaded.splits
+    }
+
+    /// The data as this run saw it: the same splits, normalized by the run's saved preprocessor.
+    public func reloadData() throws -> DataSplits {
+        try data.load(seed: seed, fitted: preprocessor).splits
+    }
+
+    /// A fresh model for the data's shape and classes, initialized from `seed`.
+    /// - Throws: if the data is not loaded yet, or the model does not fit it.
+    public func makeModel() throws -> (model: Sequential, summary: [LayerSummary]) {
+        guard !inputShape.isEmpty, !classNames.isEmpty else {
+            throw SettingError(field: "data", "not loaded yet: call loadData() before makeModel()")
+        }
+        var generator = RandomGenerator(seed: seed)
+        return try modelSpec().build(inputShape: inputShape, classCount: classNames.count,
+                                     initializer: initializer, generator: &generator)
+    }
+
+    /// The trainer's loop options.
+    public func trainerOptions(verbose: Bool = true) -> TrainerOptions {
+        var options = TrainerOptions()
+        options.augmentation = augmentation
+        options.epochs = epochs
+        options.batchSize = batchSize
+        options.sampleBatches = !fullBatch
+        options.learningRate = optimizer.learningRate
+        options.schedule = schedule
+        options.regularization = regularization
+        options.seed = seed
+        options.verbose = verbose
+        return options
+    }
+
+    /// A trainer for `model` (a fresh one from `makeModel()` when nil), with this recipe's
+    /// optimizer, options and callbacks (early stopping).
+    public func makeTrainer(model: (any Module)? = nil, verbose: Bool = true) throws -> Trainer {
+        let network = try model ?? makeModel().model
+        let trainer = Trainer(model: network, optimizer: try optimizer.make(for: network.parameters()),
+                              options: trainerOptions(verbose: verbose))
+        if let earlyStopping { trainer.callbacks.append(earlyStopping.make()) }
+        return trainer
+    }
+}
+
+/// Early stopping as a recipe saves it.
+public struct EarlyStoppingRecipe: Codable, Equatable, Sendable {
+    /// The metric watched: `val_acc`, `val_loss`, `train_acc` or `loss`.
+    public var metric: String
+    /// Epochs without improvement before stopping.
+    public var patience: Int
+
+    public init(metric: String, patience: Int = 5) {
+        self.metric = metric
+        self.patience = patience
+    }
+
+    /// The metrics every epoch records.
+    public static let metrics = ["val_acc", "val_loss", "train_acc", "loss"]
+
+    public func validate() throws {
+        guard EarlyStoppingRecipe.metrics.contains(metric) else {
+            throw SettingError(field: "earlyStopping.metric", "unknown metric '\(metric)'; choose one of: \(EarlyStoppingRecipe.metrics.joined(separator: ", "))")
+        }
+        guard patience >= 1 else { throw SettingError(field: "earlyStopping.patience", "must be at least 1, got \(patience)") }
+    }
+
+    public func make() -> EarlyStopping { EarlyStopping(metric: metric, patience: patience) }
+}
