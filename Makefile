@@ -58,6 +58,9 @@ test: lint deps $(if $(filter 1,$(TEST_MPI)),deps-mpi)
 
 bench: deps
 	scripts/ensure-python-deps.sh   # NumPy, for the reference of the training workloads
+	@# PyTorch, the peer of the training workloads: Debian's build, for Debian's /usr/bin/python3.
+	@/usr/bin/python3 -c "import torch" 2>/dev/null || { echo "Installing PyTorch (python3-torch, apt-get)..."; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-torch; }
 	$(SWIFT) build $(RELEASE) --product NablaBench
 	$(BIN)/NablaBench
 

@@ -81,10 +81,7 @@ func mlpTrainWorkload() -> Workload {
 func cnnTrainWorkload() -> Workload {
     let batch = 64
     var g = RandomGenerator(seed: 4)
-    let model = Sequential(
-        Conv2D(3, 32, kernel: 3, padding: 1, generator: &g), ReLU(), MaxPool2D(kernel: 2),
-        Conv2D(32, 64, kernel: 3, padding: 1, generator: &g), ReLU(), MaxPool2D(kernel: 2),
-        Flatten(), Linear(4096, 256, generator: &g), ReLU(), Linear(256, 10, generator: &g))
+    let model = cnnModel(generator: &g)
     let optimizer = try! Momentum(model.parameters(), learningRate: 1e-3, momentum: 0.9)
     let x = Tensor.randomUniform([batch, 3, 32, 32], lower: 0, upper: 1, generator: &g)
     let labels = (0..<batch).map { _ in Int(g.next() % 10) }
@@ -102,6 +99,14 @@ func cnnTrainWorkload() -> Workload {
         + linearGEMMs(batch: batch, 256, 10, backward: true, inputGradient: true)
     return Workload(name: "cnn_train", batch: batch, gemms: gemms, step: step,
                     check: { lastLoss.isFinite ? nil : "loss \(lastLoss)" })
+}
+
+/// `cnn_train`'s network.
+func cnnModel(generator g: inout RandomGenerator) -> Sequential {
+    Sequential(
+        Conv2D(3, 32, kernel: 3, padding: 1, generator: &g), ReLU(), MaxPool2D(kernel: 2),
+        Conv2D(32, 64, kernel: 3, padding: 1, generator: &g), ReLU(), MaxPool2D(kernel: 2),
+        Flatten(), Linear(4096, 256, generator: &g), ReLU(), Linear(256, 10, generator: &g))
 }
 
 /// `mlp_infer`: the MLP's forward pass at batch 1024, without recording a graph (`model(tensor)`).
@@ -155,17 +160,17 @@ final class DirectGEMMs {
 
 /// Each workload in turns with its references: Nabla's step, the step's matrix products alone on
 /// `cblas_sgemm`, a square 512 × 512 × 512 `cblas_sgemm` (what BLAS reaches on a comfortable size),
-/// and NumPy's step (when available).
-func benchmarkTraining(_ workloads: [Workload], numpy: NumPyReference?) {
+/// NumPy's step and PyTorch's (each when available).
+func benchmarkTraining(_ workloads: [Workload], numpy: PythonReference?, torch: PythonReference?) {
     let square = GEMMShape(m: 512, n: 512, k: 512)
     let squareGEMM = DirectGEMMs([square])
     for workload in workloads {
         let direct = DirectGEMMs(workload.gemms)
         var sides: [TimedBody] = [.inProcess(workload.step), .inProcess(direct.run), .inProcess(squareGEMM.run)]
-        if let numpy {
-            // Each process's BLAS threads spin for ~0.1 s after a call: a pause on either side of the
-            // subprocess's samples keeps them from eating into the other side's time.
-            sides.append(TimedBody(settle: 0.15) { calls in numpy.secondsPerCall(workload.name, calls: calls) })
+        // Each process's BLAS or OpenMP threads may spin for ~0.1 s after a call: a pause on either
+        // side of a subprocess's samples keeps them from eating into the other sides' time.
+        for peer in [numpy, torch] {
+            if let peer { sides.append(TimedBody(settle: 0.15) { calls in peer.secondsPerCall(workload.name, calls: calls) }) }
         }
         // Many short samples rather than a few long ones: on a busy machine the best of many is
         // more likely to have caught a quiet moment.
@@ -173,9 +178,16 @@ func benchmarkTraining(_ workloads: [Workload], numpy: NumPyReference?) {
         let images = Double(workload.batch)
         let ips = images / t[0], gflops = workload.flops / t[0] / 1e9
         let sgemm = workload.flops / t[1] / 1e9, sgemm512 = square.flops / t[2] / 1e9
-        let numpyIPS = numpy == nil ? nil : images / t[3]
+        var next = 3
+        func peerIPS(_ peer: PythonReference?) -> Double? {
+            guard peer != nil else { return nil }
+            defer { next += 1 }
+            return images / t[next]
+        }
+        let numpyIPS = peerIPS(numpy), torchIPS = peerIPS(torch)
+        func ratio(_ peer: Double?) -> String { peer.map { fixed(ips / $0, 2) } ?? "n/a" }
         print("RESULT \(workload.name) ips=\(fixed(ips)) numpy_ips=\(numpyIPS.map { fixed($0) } ?? "n/a")"
-              + " ratio=\(numpyIPS.map { fixed(ips / $0, 2) } ?? "n/a")"
+              + " ratio=\(ratio(numpyIPS)) torch_ips=\(torchIPS.map { fixed($0) } ?? "n/a") torch_ratio=\(ratio(torchIPS))"
               + " gflops=\(fixed(gflops)) sgemm_gflops=\(fixed(sgemm)) sgemm_ratio=\(fixed(gflops / sgemm, 2))"
               + " sgemm512_gflops=\(fixed(sgemm512)) sgemm512_ratio=\(fixed(gflops / sgemm512, 2))"
               + " batch=\(workload.batch) ms_per_step=\(fixed(t[0] * 1e3, 2))")

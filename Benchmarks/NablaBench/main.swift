@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import Nabla
 
 // Nabla's throughput next to a reference measured in the same run (see Benchmarks/README.md).
 // Each figure is one `RESULT <name> <key>=<value> ...` line; the ratios are what to compare
@@ -11,21 +12,44 @@ print("NablaBench: \(cores) cores; each figure is the best of several timed samp
 #if os(Linux)
 print("  OpenBLAS \(String(cString: openblas_get_config())), \(String(cString: openblas_get_corename())) kernels, \(openblas_get_num_threads()) threads")
 #endif
-// The NumPy reference starts now (its imports done before any timing) and then waits for requests.
-var numpyFailure = ""
-let numpy = NumPyReference(failure: &numpyFailure)
+// The NumPy and PyTorch peers start now (their imports done before any timing) and then wait for requests.
+var numpyFailure = "", torchFailure = ""
+let numpy = PythonReference.numpy(failure: &numpyFailure)
+let torch = PythonReference.torch(failure: &torchFailure)
 print("  reference:   \(numpy?.description ?? "unavailable: \(numpyFailure)")")
+print("  peer:        \(torch?.description ?? "unavailable: \(torchFailure)")")
 print("  matmul:      GFLOP/s of tensor matmul(a, b) vs cblas_sgemm called directly, square Float matrices")
 print("  elementwise: GB/s (bytes read + written) vs memcpy of the same bytes split over \(cores) threads")
-print("  training:    images/s of a Nabla step vs the same step in NumPy (Benchmarks/reference.py);")
+print("  training:    images/s of a Nabla step vs the same step in NumPy (Benchmarks/reference.py)")
+print("               and in PyTorch (Benchmarks/torch_reference.py), ratio = Nabla's images/s over theirs;")
 print("               GFLOP/s of its matrix products vs the same products on cblas_sgemm alone")
 print("  batch:       µs to assemble an mlp_train batch from compact (byte) MNIST, as a share of the step")
 let started = now()
-// Elementwise first: OpenBLAS's worker threads keep spinning for a while after each call.
-benchmarkElementwise(count: 1 << 24)
-benchmarkMatMul(sizes: [256, 512, 1024, 2048])
+// `NablaBench profile`: cnn_train's step layer by layer; `NablaBench profile-demo`: the demo CNN's
+// (the Makefile's DEMO_MODEL on 1×28×28 images, batch 100, as in the Fashion-MNIST epoch).
+if let mode = CommandLine.arguments.dropFirst().first, mode.hasPrefix("profile") {
+    var g = RandomGenerator(seed: 4)
+    let demo = mode == "profile-demo"
+    let model = demo ? Sequential(
+        Conv2D(1, 16, kernel: 5, padding: 2, generator: &g), ReLU(), MaxPool2D(kernel: 2),
+        Conv2D(16, 32, kernel: 5, padding: 2, generator: &g), ReLU(), MaxPool2D(kernel: 2),
+        Flatten(), Linear(1568, 10, generator: &g)) : cnnModel(generator: &g)
+    let optimizer = try! Momentum(model.parameters(), learningRate: 1e-3, momentum: 0.9)
+    profileConvolutionalStep(model: model, batch: demo ? 100 : 64, inputShape: demo ? [1, 28, 28] : [3, 32, 32],
+                             optimizer: optimizer)
+    exit(0)
+}
+// `NablaBench cnn_train …` times only the named training workloads (for iterating on one).
+let only = Set(CommandLine.arguments.dropFirst())
+if only.isEmpty {
+    // Elementwise first: OpenBLAS's worker threads keep spinning for a while after each call.
+    benchmarkElementwise(count: 1 << 24)
+    benchmarkMatMul(sizes: [256, 512, 1024, 2048])
+}
 let mlp = mlpTrainWorkload()
-benchmarkTraining([mlp, cnnTrainWorkload(), mlpInferWorkload()], numpy: numpy)
-benchmarkBatchAssembly(step: mlp)
+let workloads = [mlp, cnnTrainWorkload(), mlpInferWorkload()].filter { only.isEmpty || only.contains($0.name) }
+benchmarkTraining(workloads, numpy: numpy, torch: torch)
+if only.isEmpty { benchmarkBatchAssembly(step: mlp) }
 numpy?.stop()
+torch?.stop()
 print("Done in \(fixed(now() - started)) s.")

@@ -16,7 +16,8 @@ import Synchronization
 /// convolution becomes one matrix product `W · col` through BLAS. Backward, with `g` the output
 /// gradient of one image: `dW += g · colᵀ`, `dcol = Wᵀ · g` folded back onto the image (col2im,
 /// adding where windows overlap), `db = Σ g`. The columns are rebuilt in the backward pass rather
-/// than kept, so memory stays at one column matrix per core. The batch is split over the cores,
+/// than kept, so memory stays at one column matrix per core. `db` is summed image by image in the
+/// same pass. The batch is split over the cores,
 /// each running im2col and a single-threaded GEMM for its own images (faster on two cores than
 /// letting BLAS split every product).
 public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
@@ -47,16 +48,16 @@ public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
 
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
     return Variable(op: "conv2d", value: out, inputs: inputs) { g in
-        let needInput = input.requiresGrad, needWeight = weight.requiresGrad
-        var gx: Tensor? = needInput ? Tensor.zeros(like: x) : nil
-        var gw: Tensor? = needWeight ? Tensor.zeros(like: w) : nil
+        // Each worker zeroes its own images' input gradient just before adding onto them (while
+        // they are in its cache), and sums the bias gradient of its images as it goes.
+        var gx: Tensor? = input.requiresGrad ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : nil
+        var gw: Tensor? = weight.requiresGrad ? Tensor(uninitializedShape: w.shape, dtype: w.dtype) : nil
+        var gb: Tensor? = bias?.requiresGrad == true ? Tensor(uninitializedShape: [outChannels], dtype: x.dtype) : nil
         switch x.dtype {
-        case .float32: conv2dBackward(x, w, g, &gx, &gw, geometry, Float.self)
-        case .float64: conv2dBackward(x, w, g, &gx, &gw, geometry, Double.self)
+        case .float32: conv2dBackward(x, w, g, &gx, &gw, &gb, geometry, Float.self)
+        case .float64: conv2dBackward(x, w, g, &gx, &gw, &gb, geometry, Double.self)
         }
-        var grads: [Tensor?] = [gx, gw]
-        if let bias { grads.append(bias.requiresGrad ? g.sum(alongAxes: [0, 2, 3]) : nil) }
-        return grads
+        return [gx, gw] + (bias == nil ? [] : [gb])
     }
 }
 
@@ -105,14 +106,21 @@ func convolutionIm2col<T: TensorScalar>(_ x: UnsafePointer<T>, _ col: UnsafeMuta
             for kx in 0..<g.kernelWidth {
                 let cols = g.inside(offset: kx, size: g.width, outputs: outW)
                 let dst = col + row * pixels
+                // Plain loops rather than memcpy/memset: the rows are short (an output row, often
+                // 14-32 elements), and a library call per row made im2col most of a small-image
+                // convolution's time.
                 for oy in 0..<g.outputHeight {
                     let d = dst + oy * outW
-                    guard rows.contains(oy), !cols.isEmpty else { d.update(repeating: 0, count: outW); continue }
+                    guard rows.contains(oy), !cols.isEmpty else {
+                        for ox in 0..<outW { d[ox] = 0 }
+                        continue
+                    }
                     let base = (c * g.height + oy * g.stride - g.padding + ky) * g.width - g.padding + kx
-                    if cols.lowerBound > 0 { d.update(repeating: 0, count: cols.lowerBound) }
-                    if cols.upperBound < outW { (d + cols.upperBound).update(repeating: 0, count: outW - cols.upperBound) }
+                    for ox in 0..<cols.lowerBound { d[ox] = 0 }
+                    for ox in cols.upperBound..<outW { d[ox] = 0 }
                     if g.stride == 1 {
-                        (d + cols.lowerBound).update(from: x + base + cols.lowerBound, count: cols.count)
+                        let s = x + base
+                        for ox in cols { d[ox] = s[ox] }
                     } else {
                         for ox in cols { d[ox] = x[base + ox * g.stride] }
                     }
@@ -190,36 +198,49 @@ private func conv2dForward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, _ b: Tenso
     }
 }
 
+/// The gradients of `conv2dForward` for the outputs asked for (non-nil on entry, their contents
+/// overwritten). Each worker accumulates the weight and bias gradients of its images into a slice
+/// of its own; the slices are added at the end, in worker order, so the result does not depend on
+/// which worker finished first.
 private func conv2dBackward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, _ gy: Tensor, _ gx: inout Tensor?, _ gw: inout Tensor?,
-                                             _ g: ConvolutionGeometry, _: T.Type) {
+                                             _ gb: inout Tensor?, _ g: ConvolutionGeometry, _: T.Type) {
     let batch = x.shape[0], outChannels = w.shape[0], k = g.patchSize, pixels = g.pixels
     let workers = Swift.min(Parallel.workers, Swift.max(batch, 1))
     let px = x.pointer(T.self), pw = w.pointer(T.self), pg = gy.pointer(T.self)
     let pdx = gx?.pointer(T.self)
-    // Each worker sums its images' weight gradients into its own slice; the slices are added at the end.
-    let partials = gw == nil ? nil : Tensor.zeros([workers, outChannels * k], dtype: x.dtype)
-    let pdw = partials?.pointer(T.self)
+    let weights = outChannels * k, partialSize = weights + outChannels
+    let needWeight = gw != nil, needBias = gb != nil
+    let partials = needWeight || needBias ? Tensor.zeros([workers, partialSize], dtype: x.dtype) : nil
+    let pp = partials?.pointer(T.self)
     let columns = Tensor(uninitializedShape: [workers, k * pixels], dtype: x.dtype)
     let pc = columns.pointer(T.self)
     convolutionSplitBatch(batch) { worker, images in
         let col = pc + worker * k * pixels
         for n in images {
             let gn = pg + n * outChannels * pixels
-            if let pdw {
+            if let pp, needBias {
+                let pb = pp + worker * partialSize + weights
+                for o in 0..<outChannels { pb[o] += contiguousSum(gn + o * pixels, pixels) }
+            }
+            if let pp, needWeight {
                 convolutionIm2col(px + n * g.imageSize, col, g)
                 T.gemm(transA: false, transB: true, m: outChannels, n: k, k: pixels, alpha: 1,
-                       a: gn, lda: pixels, b: col, ldb: pixels, beta: 1, c: pdw + worker * outChannels * k, ldc: k)
+                       a: gn, lda: pixels, b: col, ldb: pixels, beta: 1, c: pp + worker * partialSize, ldc: k)
             }
             if let pdx {
                 T.gemm(transA: true, transB: false, m: k, n: pixels, k: outChannels, alpha: 1,
                        a: pw, lda: k, b: gn, ldb: pixels, beta: 0, c: col, ldc: pixels)
-                convolutionCol2im(col, pdx + n * g.imageSize, g)
+                let image = pdx + n * g.imageSize
+                image.update(repeating: 0, count: g.imageSize)
+                convolutionCol2im(col, image, g)
             }
         }
     }
-    if let partials {
-        gw = partials.sum(alongAxes: [0]).reshaped(w.shape)
-    }
+    guard let partials else { return }
+    let total = workers == 1 ? partials.reshaped([partialSize]) : partials.sum(alongAxes: [0])
+    let pt = total.pointer(T.self)
+    if let gw { gw.pointer(T.self).update(from: pt, count: weights) }
+    if let gb { gb.pointer(T.self).update(from: pt + weights, count: outChannels) }
 }
 
 /// Makes OpenBLAS run single-threaded while any caller is inside `run`, and restores its thread
