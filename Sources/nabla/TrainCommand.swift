@@ -65,7 +65,18 @@ struct TrainCommand: ParsableCommand {
         // Everything is checked: only now is anything written.
         var log: FileHandle? = nil
         var keptAs: String? = nil
+        var lock: FolderLock? = nil
+        defer { lock?.release() }
+        if let folder {
+            // A second writer fails at once, with or without --force, before anything is changed.
+            let other = FolderLock.heldByAnother(folder)
+            if other.held { throw CommandError("\(folder) is being written by another nabla (pid \(other.pid.map(String.init) ?? "unknown")); wait for it or stop it") }
+        }
         if let out, resume == nil { keptAs = try RunFolderSafety.prepareNewRun(out, force: force) }
+        if let folder {
+            lock = try FolderLock(folder: folder)
+            _ = try AtomicFile.removeStaleTemporaryFiles(in: folder)   // left by a kill during a write
+        }
         if let tensorboard {
             trainer.callbacks.append(try TensorBoardLogger(directory: tensorboard, history: trainer.history))
         }

@@ -55,6 +55,18 @@ public final class FolderLock {
         _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
     }
 
+    /// Whether another process holds `folder`'s lock now, and its pid if known; looks without
+    /// taking the lock and without writing anything (an old run folder stays byte for byte).
+    public static func heldByAnother(_ folder: String) -> (held: Bool, pid: Int32?) {
+        let path = folder + "/" + fileName
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return (false, nil) }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return (true, holder(ofFileAt: path)) }
+        flock(fd, LOCK_UN)
+        return (false, nil)
+    }
+
     /// The pid written in a lock file, if any.
     public static func holder(ofFileAt path: String) -> Int32? {
         (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }

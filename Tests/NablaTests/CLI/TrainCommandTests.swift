@@ -178,4 +178,25 @@ import Testing
         let onFile = try GradCommandTests.run(["train", "--model", "linear(10)", "--epochs", "1", "--out", file])
         #expect(onFile.status == 1 && onFile.stderr.contains("--out \(file): a file, not a folder"), "\(onFile.stderr)")
     }
+
+    @Test func aSecondWriterOfARunFolderFailsAtOnceNamingTheFirst() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = Process()
+        first.executableURL = try #require(GradCommandTests.nablaExecutable())
+        first.arguments = ["train", "--model", "conv(8, 3), relu, maxpool(2), linear(10)", "--epochs", "50", "--batch-size", "10",
+                           "--quiet", "--out", dir + "/run"]
+        first.standardOutput = FileHandle.nullDevice
+        try first.run()
+        defer { first.terminate(); first.waitUntilExit() }
+        // Wait until the first run holds the lock (its pid is in the lock file).
+        let lockFile = dir + "/run/" + FolderLock.fileName
+        for _ in 0..<200 where FolderLock.holder(ofFileAt: lockFile) == nil { usleep(50_000) }
+        for extra in [[], ["--force"]] {
+            let second = try GradCommandTests.run(["train", "--model", "linear(10)", "--epochs", "1", "--out", dir + "/run"] + extra)
+            #expect(second.status == 1)
+            #expect(second.stderr.contains("is being written by another nabla (pid \(first.processIdentifier))"), "\(second.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("run.old-") }.isEmpty)
+    }
 }
