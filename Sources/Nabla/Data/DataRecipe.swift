@@ -152,7 +152,7 @@ public struct DataRecipe: Codable, Equatable, Sendable {
 }
 
 /// The factor raw input values are multiplied by before preprocessing.
-public enum InputScale: Codable, Equatable, Sendable, CustomStringConvertible {
+public enum InputScale: TextCodable, Equatable, Sendable, CustomStringConvertible {
     /// 1/255 for image bytes (0–255 → [0, 1]), 1 otherwise.
     case auto
     /// This factor.
@@ -167,23 +167,12 @@ public enum InputScale: Codable, Equatable, Sendable, CustomStringConvertible {
         self = .factor(s)
     }
 
-    public var description: String {
+    public var text: String {
         switch self {
         case .auto: return "auto"
         case .factor(let s): return "\(s)"
         }
     }
 
-    // Saved as the text a user gives ("auto", "0.5"), as config.json always held it.
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid scale '\(text)'"))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    public var description: String { text }
 }

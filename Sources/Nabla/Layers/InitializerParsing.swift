@@ -1,6 +1,6 @@
 /// `Initializer` as text — `xavier`, `he`, `xavier-uniform`, `he-uniform`, `gaussian:0.01`,
 /// `uniform:0.1` — the form a user types and a recipe file saves.
-extension Initializer: Codable {
+extension Initializer: TextCodable {
     /// The names `init(parsing:)` reads, for help texts and errors.
     public static let names = "xavier, he, xavier-uniform, he-uniform, gaussian:SCALE (e.g. gaussian:0.01), uniform:SCALE"
 
@@ -32,17 +32,5 @@ extension Initializer: Codable {
         case .zeros: return "zeros"
         case .constant(let c): return "constant:\(c)"
         }
-    }
-
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
     }
 }

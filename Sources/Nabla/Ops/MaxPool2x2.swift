@@ -142,7 +142,7 @@ private func maxPool2x2BackwardRow(_ r0: UnsafeMutablePointer<Float>, _ r1: Unsa
 
 /// `[e0, o0, e1, o1, …]`: the inverse of `evenHalf` / `oddHalf`.
 @inline(__always)
-private func interleaved(_ even: SIMD8<Float>, _ odd: SIMD8<Float>) -> SIMD16<Float> {
+func interleaved(_ even: SIMD8<Float>, _ odd: SIMD8<Float>) -> SIMD16<Float> {
     SIMD16(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3],
            even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7])
 }

@@ -153,17 +153,10 @@ private func reluMaxPoolBackwardRow(_ r0: UnsafeMutablePointer<Float>, _ r1: Uns
         let pa = ha .& (top.evenHalf .> zero), pb = hb .& (top.oddHalf .> zero)
         let pc = hc .& (bottom.evenHalf .> zero), pd = hd .& (bottom.oddHalf .> zero)
         UnsafeMutableRawPointer(d0 + 2 * ox).storeBytes(
-            of: interleave(zero.replacing(with: share, where: pa), zero.replacing(with: share, where: pb)), as: SIMD16<Float>.self)
+            of: interleaved(zero.replacing(with: share, where: pa), zero.replacing(with: share, where: pb)), as: SIMD16<Float>.self)
         UnsafeMutableRawPointer(d1 + 2 * ox).storeBytes(
-            of: interleave(zero.replacing(with: share, where: pc), zero.replacing(with: share, where: pd)), as: SIMD16<Float>.self)
+            of: interleaved(zero.replacing(with: share, where: pc), zero.replacing(with: share, where: pd)), as: SIMD16<Float>.self)
         ox += 8
     }
     return ox
-}
-
-/// `[e0, o0, e1, o1, …]`: the inverse of `evenHalf` / `oddHalf`.
-@inline(__always)
-private func interleave(_ even: SIMD8<Float>, _ odd: SIMD8<Float>) -> SIMD16<Float> {
-    SIMD16(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3],
-           even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7])
 }

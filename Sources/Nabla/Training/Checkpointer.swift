@@ -1,7 +1,7 @@
 import Foundation
 
 /// How often a run's state is saved within an epoch: every so many steps, or every so many seconds.
-public enum CheckpointInterval: Equatable, Sendable, Codable, CustomStringConvertible {
+public enum CheckpointInterval: Equatable, Sendable, TextCodable, CustomStringConvertible {
     case steps(Int)
     case seconds(Double)
 
@@ -29,19 +29,6 @@ public enum CheckpointInterval: Equatable, Sendable, Codable, CustomStringConver
     public var description: String {
         if case .steps(let n) = self { return "\(n) steps" }
         return text
-    }
-
-    // Saved as its text, as a user writes it.
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(parsing: text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
-        }
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
     }
 }
 
