@@ -23,12 +23,15 @@ import Testing
     }
 
     @Test func convolutionProjectionGradients() {
-        // Stride 2 and more channels in the body: a strided 1×1 convolution on the skip path.
-        let block = Residual(Sequential(Conv2D(2, 3, kernel: 3, stride: 2, padding: 1, dtype: .float64, seed: 3),
+        // Stride 2 and more channels in the body: a strided 1×1 convolution on the skip path. (No
+        // bias before batch norm, which subtracts it again: its gradient is 0, all rounding.)
+        let block = Residual(Sequential(Conv2D(2, 3, kernel: 3, stride: 2, padding: 1, bias: false, dtype: .float64, seed: 3),
                                         BatchNorm(3, dtype: .float64), Tanh()),
                              skip: Conv2D(2, 3, kernel: 1, stride: 2, dtype: .float64, seed: 4))
         let result = moduleGradientCheck(block, input: seededNormals([3, 2, 5, 5], seed: 32), step: 1e-5)
-        #expect(result.maxRelativeError < 1e-6, "\(result)")
+        // Batch norm over 27 values per channel leaves input derivatives near 1e-4, where the
+        // objective's rounding (≈ 1e-16 · |Σ y ⊙ R| / h ≈ 2e-10) is about 1e-6 of them.
+        #expect(result.maxRelativeError < 1e-5, "\(result)")
         #expect(block.parameters().map(\.name).suffix(2) == ["skip.weight", "skip.bias"])
     }
 
@@ -55,7 +58,7 @@ import Testing
     @Test func aResidualNetworkFromTheSpecPassesTheModelGradientCheck() throws {
         var g = RandomGenerator(seed: 9)
         let spec = "conv(3, 3, pad: 1), batchnorm, tanh, residual(conv(3, 3, pad: 1), batchnorm, tanh, conv(3, 3, pad: 1)), tanh, "
-            + "residual(conv(4, 3, stride: 2, pad: 1), tanh), globalavgpool, residual(linear(6), tanh, linear(4)), linear(3)"
+            + "residual(conv(4, 3, stride: 2, pad: 1), tanh), globalavgpool, residual(linear(6), tanh, linear(5)), linear(3)"
         let (model, _) = try ModelSpec.parse(spec).build(inputShape: [1, 6, 6], classCount: 3, dtype: .float64, generator: &g)
         let batch = Batch(features: seededNormals([4, 1, 6, 6], seed: 36), labels: [0, 1, 2, 1])
         var options = ModelGradientCheckOptions()
