@@ -52,7 +52,7 @@ public struct ModelSpec: Equatable, CustomStringConvertible {
         ("prelu", ["channels"], []),
         ("elu", ["alpha"], []),
         ("maxout", ["out", "pieces"], []),
-        ("globalavgpool", [], ["gap"]),
+        ("globalavgpool", [], []),
         ("residual", [], []),
     ]
 
