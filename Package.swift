@@ -10,7 +10,7 @@ let package = Package(
     // `MPI` (off by default): `nabla search` started under mpirun spreads its trials over the
     // ranks through Open MPI. Build with `swift build --traits MPI` (`make mpi`).
     traits: [
-        .trait(name: "MPI", description: "Cluster hyperparameter search through Open MPI (libopenmpi-dev)."),
+        .trait(name: "MPI", description: "Cluster search and data-parallel training through Open MPI (libopenmpi-dev)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,7 +30,9 @@ let package = Package(
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(
             name: "Nabla",
-            dependencies: ["CBLAS", "CZlib", "COpenSSL", "CPNG", "CJPEG", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["CBLAS", "CZlib", "COpenSSL", "CPNG", "CJPEG", .product(name: "Numerics", package: "swift-numerics"),
+                           // MPICommunicator (data-parallel training under mpirun), only with the MPI trait.
+                           .target(name: "CMPI", condition: .when(traits: ["MPI"]))],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/mnist_5k.csv.gz")]
         ),

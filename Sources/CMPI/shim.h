@@ -10,3 +10,8 @@ static inline int nabla_mpi_any_source(void) { return MPI_ANY_SOURCE; }
 static inline int nabla_mpi_any_tag(void) { return MPI_ANY_TAG; }
 static inline int nabla_mpi_success(void) { return MPI_SUCCESS; }
 static inline int nabla_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+static inline MPI_Datatype nabla_mpi_float(void) { return MPI_FLOAT; }
+static inline MPI_Datatype nabla_mpi_double(void) { return MPI_DOUBLE; }
+static inline MPI_Op nabla_mpi_sum(void) { return MPI_SUM; }
+static inline void *nabla_mpi_in_place(void) { return MPI_IN_PLACE; }
+static inline MPI_Status *nabla_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }

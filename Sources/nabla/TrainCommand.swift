@@ -39,6 +39,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train() throws {
+        let job = try TrainingJob.join()
+        let quiet = self.quiet || !job.writes
         var config: TrainingRecipe
         if let resume {
             // A resumed run keeps its own recipe; only the number of epochs may grow.
@@ -53,7 +55,8 @@ struct TrainCommand: ParsableCommand {
             config = try training.makeRecipe()
             config.data = config.data.withAbsolutePaths
         }
-        let folder = resume ?? out
+        // Under mpirun only rank 0 writes; the others read a resumed run's checkpoint.
+        let folder = job.writes ? resume ?? out : nil
         let spec = try config.modelSpec()
 
         let splits = try config.loadData()
@@ -72,12 +75,12 @@ struct TrainCommand: ParsableCommand {
             let other = FolderLock.heldByAnother(folder)
             if other.held { throw CommandError("\(folder) is being written by another nabla (pid \(other.pid.map(String.init) ?? "unknown")); wait for it or stop it") }
         }
-        if let out, resume == nil { keptAs = try RunFolderSafety.prepareNewRun(out, force: force) }
+        if let out, resume == nil, job.writes { keptAs = try RunFolderSafety.prepareNewRun(out, force: force) }
         if let folder {
             lock = try FolderLock(folder: folder)
             _ = try AtomicFile.removeStaleTemporaryFiles(in: folder)   // left by a kill during a write
         }
-        if let tensorboard {
+        if let tensorboard, job.writes {
             trainer.callbacks.append(try TensorBoardLogger(directory: tensorboard, history: trainer.history))
         }
         if let folder {
@@ -93,6 +96,7 @@ struct TrainCommand: ParsableCommand {
             _ = try? log?.seekToEnd()
         }
         let say = { (text: String) in
+            guard job.writes else { return }
             ProgressReporter.standardOutput(text)
             if !text.hasPrefix("\r") { log?.write(Data(text.utf8)) }
         }
@@ -116,6 +120,10 @@ struct TrainCommand: ParsableCommand {
         }
 
         // Ctrl-C finishes the current step, then the run stops (its last checkpoint is intact).
+        if let communicator = job.communicator {
+            trainer.communicator = communicator
+            say("data-parallel: \(communicator.size) ranks share each batch of \(config.batchSize)\n")
+        }
         stopOnSignals(trainer.stopRequest)
         let started = Date()
         let result = try trainer.fit(train: splits.train, validation: splits.validation)
@@ -130,6 +138,7 @@ struct TrainCommand: ParsableCommand {
         }
         if !quiet { say(String(format: "trained %d epochs in %.1f s\n", result.epochsRun - trainer.startEpoch, seconds)) }
         if let folder, !quiet { say("run written to \(folder)\n") }
+        job.finish()
         switch result.stopReason {
         case .diverged: throw ExitCode(2)
         case .interrupted:

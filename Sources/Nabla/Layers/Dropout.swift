@@ -35,6 +35,12 @@ public final class Dropout: Module {
 
     public func callAsFunction(_ x: Variable) -> Variable {
         guard isTraining, probability > 0 else { return x }
+        // Under data-parallel training, draw the whole global batch's masks and keep this rank's rows.
+        if let slice = BatchSlice.current, let rows = x.shape.first, slice.offset + rows <= slice.total {
+            let shape = [slice.total] + x.shape.dropFirst()
+            let mask = dropoutMask(shape, probability: probability, dtype: x.dtype, generator: &generator)
+            return dropout(x, mask: mask[rows: slice.offset..<(slice.offset + rows)])
+        }
         return dropout(x, mask: dropoutMask(x.shape, probability: probability, dtype: x.dtype, generator: &generator))
     }
 

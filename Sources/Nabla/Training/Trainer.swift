@@ -91,6 +91,13 @@ public final class Trainer: Checkpointable {
     var progress: EpochProgress?
     /// Steps of epoch `startEpoch + 1` already done when resuming within it (0: none).
     public var stepsDoneInEpoch: Int { progress?.steps ?? 0 }
+    /// The ranks this trainer shares each batch with (data-parallel training; `DataParallel.swift`),
+    /// or nil to train alone. Every rank runs `fit` with the same model, optimizer, options and data.
+    public var communicator: (any Communicator)?
+    /// Seconds this rank spent reducing gradients and losses since the epoch began.
+    public internal(set) var communicationSeconds = 0.0
+    /// Whether the ranks agreed, with the last step's reduction, to stop (data-parallel only).
+    var ranksAgreedToStop = false
 
     public init(model: any Module, optimizer: any Optimizer, options: TrainerOptions = TrainerOptions(),
                 callbacks: [any TrainingCallback] = []) {
@@ -128,6 +135,7 @@ public final class Trainer: Checkpointable {
     @discardableResult
     public func fit(train: Dataset, validation: Dataset) throws -> TrainingResult {
         try checkOptions(train: train, validation: validation)
+        if let communicator, communicator.size > 1 { try checkReplicas(train: train, validation: validation, communicator: communicator) }
         // The training-accuracy sample is drawn from its own seed, so it is the same after a resume.
         var sampleGenerator = RandomGenerator(seed: options.seed &+ 1)
         let sample = train.count <= options.trainAccuracySample ? train
@@ -157,11 +165,12 @@ public final class Trainer: Checkpointable {
             state.stepsPerEpoch = batches.count
             state.stepInEpoch = progress!.steps
             model.train()
+            communicationSeconds = 0
             for indices in batches.dropFirst(progress!.steps) {
                 var batch = train.batch(indices)
                 batch.features = options.augmentation.apply(batch.features, generator: &generator)
                 for c in callbacks { try c.batchWillBegin(state) }
-                let loss = trainStep(batch)
+                let loss = try communicator.map { try dataParallelStep(batch, communicator: $0) } ?? trainStep(batch)
                 progress!.lossSum += loss
                 progress!.lastLoss = loss
                 progress!.steps += 1
@@ -169,7 +178,7 @@ public final class Trainer: Checkpointable {
                 state.stepInEpoch += 1
                 history.recordStep(loss: loss)
                 // Callbacks hear of a stop request with the step it ends on (a checkpointer saves it then).
-                if stopRequest.isRequested { state.stopReason = .interrupted }
+                if communicator == nil ? stopRequest.isRequested : ranksAgreedToStop { state.stopReason = .interrupted }
                 for c in callbacks { try c.batchDidEnd(state, loss: loss) }
                 if state.stopReason != nil { break }
             }
@@ -180,11 +189,13 @@ public final class Trainer: Checkpointable {
 
             let (trainAccuracy, _) = evaluate(sample)
             let (validationAccuracy, validationLoss) = evaluate(validation)
-            let metrics: [String: Double] = [
+            var metrics: [String: Double] = [
                 "loss": lossSum / Double(Swift.max(state.stepInEpoch, 1)), "cost": lastLoss,
                 "train_acc": trainAccuracy, "val_acc": validationAccuracy, "val_loss": validationLoss,
                 "lr": optimizer.learningRate,
             ]
+            // Milliseconds per step this rank waited on the others (data-parallel only).
+            if communicator != nil { metrics["comm_ms"] = communicationSeconds * 1000 / Double(Swift.max(state.stepInEpoch, 1)) }
             history.recordEpoch(metrics.filter { $0.key != "cost" }, epoch: state.epoch)
             for c in callbacks { try c.epochDidEnd(state, metrics: metrics) }
             for c in callbacks { try c.epochDidSettle(state) }
@@ -224,8 +235,13 @@ public final class Trainer: Checkpointable {
         if let penalty = l2Penalty(model.parameters(), strength: options.regularization) { loss = loss + penalty }
         optimizer.zeroGrad()
         loss.backward()
-        optimizer.step()
+        finishStep()
         return loss.value.scalar
+    }
+
+    /// The end of a step, once the gradients are complete (and, data-parallel, summed): the update.
+    func finishStep() {
+        optimizer.step()
     }
 
     /// Accuracy and mean data loss on `data`, in evaluation mode, without recording a graph.

@@ -1,0 +1,100 @@
+import Foundation
+
+/// Data-parallel steps: every rank holds the whole model, computes forward and backward on its
+/// share of each global batch, and the ranks sum their gradients before one identical update.
+///
+/// Each rank's data loss is its share's mean weighted by `share / batch`, and the L2 penalty is
+/// split evenly, so the summed gradient is the gradient of the whole batch's loss: the update
+/// equals one process's on the whole batch, up to the order of float additions.
+///
+/// Gradients travel in buckets of `bucketElements` floats, last layer first, each started with a
+/// non-blocking allreduce as soon as it is packed. The autograd tape offers no hook when a leaf's
+/// gradient is final, so packing starts after the whole backward pass (one pass, then the
+/// buckets overlap each other's packing and unpacking, not the backward pass itself).
+extension Trainer {
+    /// Floats per gradient bucket (4 MiB).
+    static let bucketElements = 1 << 20
+
+    /// One optimization step on this rank's share of `batch` (the global batch); returns the
+    /// whole batch's loss, the same on every rank.
+    func dataParallelStep(_ batch: Batch, communicator: any Communicator) throws -> Double {
+        let total = batch.labels.count
+        let share = communicator.share(of: total)
+        optimizer.zeroGrad()
+        var loss: Variable?
+        if !share.isEmpty {
+            let features = share.count == total ? batch.features : batch.features[rows: share]
+            let logits = BatchSlice.withCurrent(BatchSlice(offset: share.lowerBound, total: total)) { model(Variable(features)) }
+            loss = options.loss(logits, Array(batch.labels[share])) * (Double(share.count) / Double(total))
+        }
+        let strength = options.regularization / Double(communicator.size)
+        if let penalty = l2Penalty(model.parameters(), strength: strength) { loss = loss.map { $0 + penalty } ?? penalty }
+        loss?.backward()
+        let clock = Date()
+        try reduceGradients(communicator)
+        // A stop request (Ctrl-C reaches each rank at its own moment) travels with the loss, so
+        // that every rank stops after the same step.
+        let sums = try communicator.allreduceSum([loss?.value.scalar ?? 0, stopRequest.isRequested ? 1 : 0])
+        ranksAgreedToStop = sums[1] > 0
+        communicationSeconds += Date().timeIntervalSince(clock)
+        finishStep()
+        return sums[0]
+    }
+
+    /// Sums every parameter's gradient across ranks (a missing gradient counts as zeros) and
+    /// stores the sum as the parameter's gradient.
+    func reduceGradients(_ communicator: any Communicator) throws {
+        let parameters = optimizer.parameters.map(\.variable)
+        // Backward reaches the last layer first, so its bucket is the first one ready.
+        let order = Array(parameters.indices.reversed())
+        var buckets: [[Int]] = [], current: [Int] = [], filled = 0
+        for i in order where parameters[i].value.dtype == .float32 {
+            if filled > 0 && filled + parameters[i].value.count > Self.bucketElements {
+                buckets.append(current)
+                (current, filled) = ([], 0)
+            }
+            current.append(i)
+            filled += parameters[i].value.count
+        }
+        if !current.isEmpty { buckets.append(current) }
+
+        var inFlight: [(indices: [Int], buffer: UnsafeMutableBufferPointer<Float>, request: any CommunicationRequest)] = []
+        defer { for bucket in inFlight { bucket.buffer.deallocate() } }
+        for indices in buckets {
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: indices.reduce(0) { $0 + parameters[$1].value.count })
+            var offset = 0
+            for i in indices {
+                let n = parameters[i].value.count
+                if let grad = parameters[i].grad {
+                    (buffer.baseAddress! + offset).update(from: grad.pointer(Float.self), count: n)
+                } else {
+                    (buffer.baseAddress! + offset).update(repeating: 0, count: n)
+                }
+                offset += n
+            }
+            do {
+                inFlight.append((indices, buffer, try communicator.startAllreduceSum(buffer)))
+            } catch {
+                buffer.deallocate()
+                throw error
+            }
+        }
+        for bucket in inFlight {
+            try bucket.request.wait()
+            var offset = 0
+            for i in bucket.indices {
+                let gradient = Tensor(uninitializedShape: parameters[i].value.shape, dtype: .float32)
+                gradient.pointer(Float.self).update(from: bucket.buffer.baseAddress! + offset, count: gradient.count)
+                parameters[i].grad = gradient
+                offset += gradient.count
+            }
+        }
+        // float64 models are rare and small: one blocking allreduce per parameter.
+        for variable in parameters where variable.value.dtype == .float64 {
+            var gradient = variable.grad ?? Tensor.zeros(like: variable.value)
+            gradient.makeUnique()
+            try communicator.allreduceSum(UnsafeMutableBufferPointer(start: gradient.pointer(Double.self), count: gradient.count))
+            variable.grad = gradient
+        }
+    }
+}
