@@ -137,6 +137,10 @@ struct TrainCommand: ParsableCommand {
             say(String(format: "test accuracy: %f (%d examples)\n", testAccuracy, splits.test.count))
         }
         if !quiet { say(String(format: "trained %d epochs in %.1f s\n", result.epochsRun - trainer.startEpoch, seconds)) }
+        if job.communicator != nil, !quiet {
+            let waits = trainer.history.metric("comm_ms")
+            say(String(format: "rank 0 waited %.2f ms per step on the other ranks\n", waits.reduce(0, +) / Double(max(waits.count, 1))))
+        }
         if let folder, !quiet { say("run written to \(folder)\n") }
         job.finish()
         switch result.stopReason {

@@ -32,6 +32,7 @@ extension Trainer {
         loss?.backward()
         let clock = Date()
         try reduceGradients(communicator)
+        try averageBuffers(communicator, computed: !share.isEmpty)
         // A stop request (Ctrl-C reaches each rank at its own moment) travels with the loss, so
         // that every rank stops after the same step.
         let sums = try communicator.allreduceSum([loss?.value.scalar ?? 0, stopRequest.isRequested ? 1 : 0])
@@ -39,6 +40,29 @@ extension Trainer {
         communicationSeconds += Date().timeIntervalSince(clock)
         finishStep()
         return sums[0]
+    }
+
+    /// Averages the model's buffers (batch norm's running statistics) over the ranks that
+    /// computed a share of this step, so that every rank evaluates and saves the same ones.
+    ///
+    /// Batch statistics themselves stay per rank (as in PyTorch's DDP without SyncBatchNorm):
+    /// with batch norm, training depends on the number of ranks. The averaged running mean equals
+    /// one process's when the shares are equal; the running variance misses the spread between
+    /// the ranks' means.
+    func averageBuffers(_ communicator: any Communicator, computed: Bool) throws {
+        let buffers = model.buffers().map(\.variable)
+        guard !buffers.isEmpty else { return }
+        var packed: [Double] = []
+        for buffer in buffers { packed += computed ? buffer.value.doubles : Array(repeating: 0, count: buffer.value.count) }
+        packed.append(computed ? 1 : 0)
+        packed = try communicator.allreduceSum(packed)
+        let ranks = packed.removeLast()
+        var offset = 0
+        for buffer in buffers {
+            let n = buffer.value.count
+            buffer.value = Tensor(packed[offset..<(offset + n)].map { $0 / ranks }, shape: buffer.value.shape, dtype: buffer.value.dtype)
+            offset += n
+        }
     }
 
     /// Sums every parameter's gradient across ranks (a missing gradient counts as zeros) and
