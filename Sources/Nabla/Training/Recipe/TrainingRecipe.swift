@@ -13,9 +13,10 @@ import Foundation
 /// try trainer.fit(train: splits.train, validation: splits.validation)
 /// ```
 public struct TrainingRecipe: Codable, Equatable {
-    /// The format of `config.json`: 2 since the recipe; files without a version are version 1.
+    /// The format of `config.json`: 2 since the recipe, 3 since a data set's own test files are its
+    /// test split; files without a version are version 1.
     public var version = TrainingRecipe.currentVersion
-    public static let currentVersion = 2
+    public static let currentVersion = 3
 
     /// Where the data comes from, its splits and normalization.
     public var data = DataRecipe()
@@ -51,6 +52,8 @@ public struct TrainingRecipe: Codable, Equatable {
     public var classNames: [String] = []
     /// The input normalization fitted on the training split (filled in by `loadData()`).
     public var preprocessor: Preprocessor?
+    /// Where each split came from (filled in by `loadData()`).
+    public var splits: SplitOrigins?
 
     public init() {}
 
@@ -83,14 +86,15 @@ public struct TrainingRecipe: Codable, Equatable {
         return try ModelSpec.parse(contents)
     }
 
-    /// Loads the data, splits it (seeded by `seed`) and normalizes it, and records the example
-    /// shape, the class names and the fitted preprocessor in this recipe.
+    /// Loads the data, splits it (seeded by `data.splitSeed ?? seed`) and normalizes it, and records
+    /// the example shape, the class names, the fitted preprocessor and the splits' origins in this recipe.
     @discardableResult
     public mutating func loadData() throws -> DataSplits {
         let loaded = try data.load(seed: seed)
         inputShape = loaded.splits.train.exampleShape
         classNames = loaded.splits.train.classNames
         preprocessor = loaded.preprocessor
+        splits = loaded.origins
         return loaded.splits
     }
 

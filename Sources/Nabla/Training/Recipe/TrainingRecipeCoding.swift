@@ -6,7 +6,7 @@ import Foundation
 extension TrainingRecipe {
     enum CodingKeys: String, CodingKey {
         case version, data, model, initializer, optimizer, schedule, regularization, epochs, batchSize, fullBatch
-        case augmentation, seed, earlyStopping, checkpointEvery, inputShape, classNames, preprocessor
+        case augmentation, seed, earlyStopping, checkpointEvery, inputShape, classNames, preprocessor, splits
     }
 
     public init(from decoder: Decoder) throws {
@@ -37,6 +37,9 @@ extension TrainingRecipe {
         inputShape = try c.decodeIfPresent([Int].self, forKey: .inputShape) ?? []
         classNames = try c.decodeIfPresent([String].self, forKey: .classNames) ?? []
         preprocessor = try c.decodeIfPresent(Preprocessor.self, forKey: .preprocessor)
+        splits = try c.decodeIfPresent(SplitOrigins.self, forKey: .splits)
+        // Before version 3 a folder's test files joined its training files in one pool.
+        if version < 3 { data.poolsTestFiles = true }
     }
 
     /// The recipe as pretty, key-sorted JSON (the form of `config.json`).
@@ -113,6 +116,7 @@ private struct LegacyRunConfig: Decodable {
             r.data = DataRecipe(source: data, labels: labels, labelColumn: labelColumn, validation: validation, test: test,
                                 stratify: stratify, preprocess: Preprocessor.Method(rawValue: preprocess) ?? .none,
                                 scale: try InputScale(parsing: scale))
+            r.data.poolsTestFiles = true
             r.model = model
             r.initializer = try initializer.map(Initializer.init(parsing:))
             r.inputShape = inputShape
