@@ -7,6 +7,7 @@ extension DataRecipe {
     ///   suit the source (an image size for a CSV file).
     public func loadParts() throws -> DataParts {
         if Datasets.names.contains(source) {
+            try refuseImageOptions()
             return DataParts(train: try Datasets.load(source), isImageBytes: true, format: "shipped data set")
         }
         var isDirectory: ObjCBool = false
@@ -25,9 +26,7 @@ extension DataRecipe {
             throw DataError(file: source, "no such file or folder, and not a data set's name (\(Datasets.allNames.joined(separator: ", ")))")
         }
         if isDirectory.boolValue { return try loadFolder(source) }
-        if imageSize != nil || skipBad {
-            throw SettingError(field: imageSize != nil ? "data.imageSize" : "data.skipBad", "applies to image folders only, and \(source) is a file")
-        }
+        try refuseImageOptions()
         if source.hasSuffix(".csv") || source.hasSuffix(".csv.gz") {
             let column: CSVReader.LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
             return DataParts(train: try CSVReader.load(source, labelColumn: column), isImageBytes: false, format: "CSV")
@@ -63,10 +62,7 @@ extension DataRecipe {
             parts.skipped = contents.skipped
             return parts
         }
-        if imageSize != nil || skipBad {
-            throw SettingError(field: imageSize != nil ? "data.imageSize" : "data.skipBad",
-                               "applies to image folders (class folders of .png/.jpg images), and \(folder) is not one")
-        }
+        try refuseImageOptions(folder)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         if files.contains(where: { $0.contains("idx3-ubyte") }) {
             if !files.contains(where: { $0.hasPrefix("train-images-idx3-ubyte") }), let test = try IDX.loadTestFiles(directory: folder) {
@@ -77,6 +73,15 @@ extension DataRecipe {
         }
         let (train, test) = try CIFAR10.load(directory: folder)
         return DataParts(train: train, test: test, isImageBytes: true, format: "CIFAR-10 binary folder")
+    }
+}
+
+extension DataRecipe {
+    /// The image folder options are refused for other data, rather than silently ignored.
+    fileprivate func refuseImageOptions(_ path: String? = nil) throws {
+        guard imageSize != nil || skipBad else { return }
+        throw SettingError(field: imageSize != nil ? "data.imageSize" : "data.skipBad",
+                           "applies to image folders (class folders of .png/.jpg images), and \(path ?? source) is not one")
     }
 }
 

@@ -88,7 +88,7 @@ extension DataRecipe {
         try validate()
         let parts = try loadParts()
         let seed = splitSeed ?? seed
-        let drawn = "drawn at random from the training files (split seed \(seed))"
+        let drawn = "drawn at random from the \(poolsTestFiles ? "pooled" : "training") files (split seed \(seed))"
         // The pool the random splits are drawn from, and the parts that come as files.
         var pool = parts.train, ownValidation = parts.validation, ownTest = parts.test
         var testAmount = test ?? (ownTest == nil ? Self.defaultTest : 0)
