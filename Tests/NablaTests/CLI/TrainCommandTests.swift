@@ -128,7 +128,7 @@ import Testing
         try FileManager.default.copyItem(atPath: resources + "/run-v1", toPath: dir + "/run")
         let evaluate = try nabla("evaluate", dir + "/run")
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
-        #expect(evaluate.stdout.contains("test split of mnist-5k: 500 drawn at random from the pooled files (split seed 1) (500 examples)"))
+        #expect(evaluate.stdout.contains("test split of mnist-5k: 500 drawn at random from the pooled files (split seed 3) (500 examples)"))
         let resume = try nabla("train", "--resume", dir + "/run", "--epochs", "3", "--quiet")
         #expect(resume.status == 0, "\(resume.stderr)")
         // The weights the version that wrote the folder reached by the same resume, bit for bit.
