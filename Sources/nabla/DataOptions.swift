@@ -93,7 +93,8 @@ let flagOfField = [
     "data": "--data", "data.source": "--data", "data.labels": "--labels", "data.labelColumn": "--label-column",
     "data.validation": "--val", "data.test": "--test", "data.preprocess": "--preprocess", "data.scale": "--scale",
     "initializer": "--init", "model": "--model", "optimizer.kind": "--optimizer", "optimizer.learningRate": "--lr",
-    "optimizer.momentum": "--momentum", "optimizer.weightDecay": "--weight-decay", "schedule": "--lr-decay",
+    "optimizer.momentum": "--momentum", "optimizer.weightDecay": "--weight-decay", "schedule": "--schedule",
     "regularization": "--reg", "epochs": "--epochs", "batchSize": "--batch-size", "augmentation": "--augment",
     "earlyStopping.metric": "--early-stopping", "earlyStopping.patience": "--patience", "checkpointEvery": "--checkpoint-every",
+    "schedule.warmup": "--warmup", "labelSmoothing": "--label-smoothing", "clipGradientNorm": "--clip-grad-norm", "targetAccuracy": "--target-accuracy",
 ]

@@ -3,7 +3,8 @@
 public final class History: Checkpointable {
     /// The loss of each optimization step.
     public private(set) var stepLosses: [Double] = []
-    /// Per epoch: `epoch`, `loss` (mean over its steps), `train_acc`, `val_acc`, `val_loss`, `lr`.
+    /// Per epoch: `epoch`, `loss` (mean over its steps), `train_acc`, `val_acc`, `val_loss`, `lr` (of
+    /// the epoch's last step), `time`, `elapsed` and, with clipping, `grad_norm` and `grad_norm_max`.
     public private(set) var epochs: [[String: Double]] = []
     /// Per epoch that measured them: `epoch` and, by parameter name, the mean update-to-weight ratio
     /// ‖Δw‖ / ‖w‖ of the steps `UpdateRatioMonitor` sampled.
@@ -62,9 +63,17 @@ public final class History: Checkpointable {
         self.updateRatios = updateRatios
     }
 
-    /// The per-epoch metrics as CSV with a header line.
+    /// The columns every epoch has, then those some runs have: the epoch's wall-clock seconds
+    /// (`time`) and the run's up to its end (`elapsed`), and with gradient clipping the mean and
+    /// largest gradient norm before clipping (`grad_norm`, `grad_norm_max`).
+    public static let epochColumns = ["epoch", "loss", "train_acc", "val_acc", "val_loss", "lr", "time", "elapsed", "grad_norm", "grad_norm_max"]
+
+    /// The per-epoch metrics as CSV with a header line: the standard columns (the first six always,
+    /// the others when an epoch has them), then any other metric in name order.
     public var epochCSV: String {
-        let columns = ["epoch", "loss", "train_acc", "val_acc", "val_loss", "lr"]
+        let present = Set(epochs.flatMap(\.keys))
+        let columns = History.epochColumns.enumerated().filter { $0.offset < 6 || present.contains($0.element) }.map(\.element)
+            + present.subtracting(History.epochColumns).sorted()
         let rows = epochs.map { row in columns.map { c in row[c].map { c == "epoch" ? String(Int($0)) : "\($0)" } ?? "" }.joined(separator: ",") }
         return ([columns.joined(separator: ",")] + rows).joined(separator: "\n") + "\n"
     }
