@@ -57,7 +57,8 @@ struct TrainingOptionsGroup: ParsableArguments {
     @Option(parsing: .unconditional, help: "L2 regularization strength λ (loss + λ Σ w²). (default: \(defaults.regularization))")
     var reg: Double?
 
-    @Option(parsing: .unconditional, help: "Decoupled weight decay λ for any update rule: w -= lr·λ·w each step, outside the rule (as AdamW). (default: 0.01 for adamw, else 0)")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Decoupled weight decay λ for any update rule: w -= lr·λ·w each step, outside the rule (as AdamW). "
+        + "(default: 0.01 for adamw, else 0)"))
     var weightDecay: Double?
 
     @Option(help: "Stop when this metric stops improving: \(EarlyStoppingRecipe.metrics.joined(separator: ", ")).")

@@ -1,16 +1,37 @@
 /// Everything measured during a run: the loss of every step and the metrics of every epoch. The
 /// trainer records into it before callbacks run, so each callback sees it complete (`state.history`).
-public final class History: Checkpointable {
+///
+/// It is also the run's record on disk, in one CSV format written and read here: `history.csv`
+/// (`epochCSV`: a row per epoch), `steps.csv` (`stepCSV`: `step,loss`) and `update_ratios.csv`
+/// (`updateRatioCSV`: `epoch` and a column per parameter tensor); `parseCSV` reads any of them, and
+/// Monitoring's `RunRecord.read(folder)` (the same type) reads a run folder back, old runs' files
+/// (without the newer columns) included.
+public final class History: Checkpointable, Equatable {
     /// The loss of each optimization step.
-    public private(set) var stepLosses: [Double] = []
+    public internal(set) var stepLosses: [Double] = []
     /// Per epoch: `epoch`, `loss` (mean over its steps), `train_acc`, `val_acc`, `val_loss`, `lr` (of
     /// the epoch's last step), `time`, `elapsed` and, with clipping, `grad_norm` and `grad_norm_max`.
-    public private(set) var epochs: [[String: Double]] = []
+    public internal(set) var epochs: [[String: Double]] = []
     /// Per epoch that measured them: `epoch` and, by parameter name, the mean update-to-weight ratio
     /// ‖Δw‖ / ‖w‖ of the steps `UpdateRatioMonitor` sampled.
-    public private(set) var updateRatios: [[String: Double]] = []
+    public internal(set) var updateRatios: [[String: Double]] = []
 
     public init() {}
+
+    /// A record from its parts (as read from a run folder, or made for a chart).
+    public convenience init(stepLosses: [Double], epochs: [[String: Double]], updateRatios: [[String: Double]] = []) {
+        self.init()
+        restore(epochs: epochs, stepLosses: stepLosses, updateRatios: updateRatios)
+    }
+
+    /// A copy of `history`.
+    public convenience init(_ history: History) {
+        self.init(stepLosses: history.stepLosses, epochs: history.epochs, updateRatios: history.updateRatios)
+    }
+
+    public static func == (a: History, b: History) -> Bool {
+        a.stepLosses == b.stepLosses && a.epochs == b.epochs && a.updateRatios == b.updateRatios
+    }
 
     /// Records one step's loss.
     public func recordStep(loss: Double) { stepLosses.append(loss) }
@@ -40,8 +61,12 @@ public final class History: Checkpointable {
         restore(epochs: saved.epochs, stepLosses: state.tensors["step_losses"]?.doubles ?? [], updateRatios: saved.updateRatios)
     }
 
-    /// The values of one metric, epoch by epoch.
-    public func metric(_ name: String) -> [Double] { epochs.compactMap { $0[name] } }
+    /// The values of one metric, epoch by epoch (NaN where an epoch lacks it, so that the values
+    /// line up with `epochNumbers`).
+    public func metric(_ name: String) -> [Double] { epochs.map { $0[name] ?? .nan } }
+
+    /// The epoch numbers.
+    public var epochNumbers: [Double] { epochs.enumerated().map { $0.element["epoch"] ?? Double($0.offset + 1) } }
 
     /// Records one epoch's update-to-weight ratios by parameter name.
     public func recordUpdateRatios(_ ratios: [String: Double], epoch: Int) {
@@ -100,5 +125,25 @@ public final class History: Checkpointable {
     /// The per-step losses as CSV with a header line.
     public var stepCSV: String {
         (["step,loss"] + stepLosses.enumerated().map { "\($0.offset + 1),\($0.element)" }).joined(separator: "\n") + "\n"
+    }
+
+    /// Rows of a CSV file with a header line, as numbers by column name (empty cells left out;
+    /// `nan` and `inf` read as such): the reader of all three files.
+    public static func parseCSV(_ text: String) -> [[String: Double]] {
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else { return [] }
+        return lines.dropFirst().map { line in
+            var row: [String: Double] = [:]
+            for (name, cell) in zip(header, line.split(separator: ",", omittingEmptySubsequences: false)) {
+                if let value = Double(cell.trimmingCharacters(in: .whitespaces)) { row[name] = value }
+            }
+            return row
+        }
+    }
+
+    /// A record from the texts of `history.csv`, `steps.csv` and `update_ratios.csv`.
+    public convenience init(epochCSV: String, stepCSV: String, updateRatioCSV: String = "") {
+        self.init(stepLosses: History.parseCSV(stepCSV).map { $0["loss"] ?? .nan }, epochs: History.parseCSV(epochCSV),
+                  updateRatios: History.parseCSV(updateRatioCSV))
     }
 }
