@@ -71,8 +71,16 @@ public enum RunPlots {
                          integerX: true)
     }
 
-    /// The learning rate per epoch (log scale when it changes more than tenfold).
+    /// The learning rate of every iteration (per epoch for runs that did not record it), on a log
+    /// scale when it changes more than tenfold.
     public static func learningRateChart(_ record: RunRecord) -> LineChart {
+        if record.stepLearningRates.contains(where: { $0.isFinite }) {
+            let lr = record.stepLearningRates
+            let positive = lr.filter { $0.isFinite && $0 > 0 }
+            let logScale = (positive.max() ?? 1) / max(positive.min() ?? 1, 1e-300) > 10
+            return LineChart(title: "learning rate" + (logScale ? " (log scale)" : ""), xLabel: "iteration", yLabel: "learning rate",
+                             series: [Series("", y: lr, color: Color.palette[2], lineWidth: 2)], logScaleY: logScale, includeZeroY: !logScale)
+        }
         let lr = record.metric("lr")
         let positive = lr.filter { $0.isFinite && $0 > 0 }
         let logScale = (positive.max() ?? 1) / max(positive.min() ?? 1, 1e-300) > 10

@@ -9,6 +9,9 @@
 public final class History: Checkpointable, Equatable {
     /// The loss of each optimization step.
     public internal(set) var stepLosses: [Double] = []
+    /// The learning rate of each step, aligned with `stepLosses` (NaN where it was not recorded:
+    /// runs of older versions), so that per-step schedules can be seen.
+    public internal(set) var stepLearningRates: [Double] = []
     /// Per epoch: `epoch`, `loss` (mean over its steps), `train_acc`, `val_acc`, `val_loss`, `lr` (of
     /// the epoch's last step), `time`, `elapsed` and, with clipping, `grad_norm` and `grad_norm_max`.
     public internal(set) var epochs: [[String: Double]] = []
@@ -19,22 +22,30 @@ public final class History: Checkpointable, Equatable {
     public init() {}
 
     /// A record from its parts (as read from a run folder, or made for a chart).
-    public convenience init(stepLosses: [Double], epochs: [[String: Double]], updateRatios: [[String: Double]] = []) {
+    public convenience init(stepLosses: [Double], epochs: [[String: Double]], updateRatios: [[String: Double]] = [],
+                            stepLearningRates: [Double] = []) {
         self.init()
-        restore(epochs: epochs, stepLosses: stepLosses, updateRatios: updateRatios)
+        restore(epochs: epochs, stepLosses: stepLosses, updateRatios: updateRatios, stepLearningRates: stepLearningRates)
     }
 
     /// A copy of `history`.
     public convenience init(_ history: History) {
-        self.init(stepLosses: history.stepLosses, epochs: history.epochs, updateRatios: history.updateRatios)
+        self.init(stepLosses: history.stepLosses, epochs: history.epochs, updateRatios: history.updateRatios,
+                  stepLearningRates: history.stepLearningRates)
     }
 
+    /// Equal records; a rate that was not recorded (NaN) equals another not recorded.
     public static func == (a: History, b: History) -> Bool {
         a.stepLosses == b.stepLosses && a.epochs == b.epochs && a.updateRatios == b.updateRatios
+            && a.stepLearningRates.count == b.stepLearningRates.count
+            && zip(a.stepLearningRates, b.stepLearningRates).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
     }
 
-    /// Records one step's loss.
-    public func recordStep(loss: Double) { stepLosses.append(loss) }
+    /// Records one step's loss and the learning rate it was taken with.
+    public func recordStep(loss: Double, learningRate: Double = .nan) {
+        stepLosses.append(loss)
+        stepLearningRates.append(learningRate)
+    }
 
     /// Records one epoch's metrics.
     public func recordEpoch(_ metrics: [String: Double], epoch: Int) {
@@ -53,12 +64,14 @@ public final class History: Checkpointable, Equatable {
     public func saveState() throws -> SavedState {
         // JSON has no NaN: an undefined ratio is left out, and read back as missing.
         try SavedState(Saved(epochs: epochs, updateRatios: updateRatios.map { $0.filter { $0.value.isFinite } }),
-                       tensors: ["step_losses": Tensor(stepLosses, shape: [stepLosses.count], dtype: .float64)])
+                       tensors: ["step_losses": Tensor(stepLosses, shape: [stepLosses.count], dtype: .float64),
+                                 "step_learning_rates": Tensor(stepLearningRates, shape: [stepLearningRates.count], dtype: .float64)])
     }
 
     public func restoreState(_ state: SavedState) throws {
         let saved = try state.decode(Saved.self)
-        restore(epochs: saved.epochs, stepLosses: state.tensors["step_losses"]?.doubles ?? [], updateRatios: saved.updateRatios)
+        restore(epochs: saved.epochs, stepLosses: state.tensors["step_losses"]?.doubles ?? [], updateRatios: saved.updateRatios,
+                stepLearningRates: state.tensors["step_learning_rates"]?.doubles ?? [])
     }
 
     /// The values of one metric, epoch by epoch (NaN where an epoch lacks it, so that the values
@@ -82,9 +95,13 @@ public final class History: Checkpointable, Equatable {
     }
 
     /// Restores a history saved by `epochCSV` and `stepCSV` (when resuming a run).
-    public func restore(epochs: [[String: Double]], stepLosses: [Double], updateRatios: [[String: Double]] = []) {
+    /// Rates missing at the start (an older run's steps) read as NaN.
+    public func restore(epochs: [[String: Double]], stepLosses: [Double], updateRatios: [[String: Double]] = [],
+                        stepLearningRates: [Double] = []) {
         self.epochs = epochs
         self.stepLosses = stepLosses
+        self.stepLearningRates = Array(repeating: .nan, count: Swift.max(0, stepLosses.count - stepLearningRates.count))
+            + stepLearningRates.suffix(stepLosses.count)
         self.updateRatios = updateRatios
     }
 
@@ -122,9 +139,16 @@ public final class History: Checkpointable, Equatable {
         return x.count < y.count
     }
 
-    /// The per-step losses as CSV with a header line.
+    /// The per-step losses as CSV with a header line, and their learning rates (`step,loss,lr`)
+    /// when any was recorded.
     public var stepCSV: String {
-        (["step,loss"] + stepLosses.enumerated().map { "\($0.offset + 1),\($0.element)" }).joined(separator: "\n") + "\n"
+        guard stepLearningRates.contains(where: { !$0.isNaN }) else {
+            return (["step,loss"] + stepLosses.enumerated().map { "\($0.offset + 1),\($0.element)" }).joined(separator: "\n") + "\n"
+        }
+        let rows = zip(stepLosses, stepLearningRates).enumerated().map { i, step in
+            "\(i + 1),\(step.0)," + (step.1.isNaN ? "" : "\(step.1)")
+        }
+        return (["step,loss,lr"] + rows).joined(separator: "\n") + "\n"
     }
 
     /// Rows of a CSV file with a header line, as numbers by column name (empty cells left out;
@@ -143,7 +167,8 @@ public final class History: Checkpointable, Equatable {
 
     /// A record from the texts of `history.csv`, `steps.csv` and `update_ratios.csv`.
     public convenience init(epochCSV: String, stepCSV: String, updateRatioCSV: String = "") {
-        self.init(stepLosses: History.parseCSV(stepCSV).map { $0["loss"] ?? .nan }, epochs: History.parseCSV(epochCSV),
-                  updateRatios: History.parseCSV(updateRatioCSV))
+        let steps = History.parseCSV(stepCSV)
+        self.init(stepLosses: steps.map { $0["loss"] ?? .nan }, epochs: History.parseCSV(epochCSV),
+                  updateRatios: History.parseCSV(updateRatioCSV), stepLearningRates: steps.map { $0["lr"] ?? .nan })
     }
 }

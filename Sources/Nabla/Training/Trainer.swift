@@ -179,7 +179,7 @@ public final class Trainer: Checkpointable {
                 progress!.seconds = Date().timeIntervalSince(epochClock)
                 state.step += 1
                 state.stepInEpoch += 1
-                history.recordStep(loss: loss)
+                history.recordStep(loss: loss, learningRate: optimizer.learningRate)
                 // Callbacks hear of a stop request with the step it ends on (a checkpointer saves it then).
                 if stopRequest.isRequested { state.stopReason = .interrupted }
                 for c in callbacks { try c.batchDidEnd(state, loss: loss) }

@@ -30,6 +30,12 @@ import Testing
             config.schedule.learningRate(base: 0.05, at: SchedulePosition(epoch: $0, step: perEpoch - 1, stepsPerEpoch: perEpoch))
         }
         #expect(history.metric("lr") == expected)
+        // steps.csv holds every step's rate: the warm-up's first step runs at 0.05 · 1/(0.5·perEpoch).
+        let everyStep = (0..<2 * perEpoch).map {
+            config.schedule.learningRate(base: 0.05, at: SchedulePosition(epoch: $0 / perEpoch, step: $0 % perEpoch, stepsPerEpoch: perEpoch))
+        }
+        #expect(history.stepLearningRates == everyStep)
+        #expect(abs(history.stepLearningRates[0] - 0.05 / (0.5 * Double(perEpoch))) < 1e-15)
         #expect(history.metric("grad_norm").allSatisfy { $0 > 0 } && history.metric("time").allSatisfy { $0 > 0 })
     }
 
