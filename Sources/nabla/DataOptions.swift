@@ -117,7 +117,8 @@ let flagOfField = [
     "data.validation": "--val", "data.test": "--test", "data.preprocess": "--preprocess", "data.scale": "--scale",
     "data.imageSize": "--image-size", "data.skipBad": "--skip-bad", "data.layout": "--layout", "data.splitSeed": "--split-seed",
     "initializer": "--init", "model": "--model", "optimizer.kind": "--optimizer", "optimizer.learningRate": "--lr",
-    "optimizer.momentum": "--momentum", "optimizer.weightDecay": "--weight-decay", "schedule": "--lr-decay",
+    "optimizer.momentum": "--momentum", "optimizer.weightDecay": "--weight-decay", "schedule": "--schedule",
     "regularization": "--reg", "epochs": "--epochs", "batchSize": "--batch-size", "augmentation": "--augment",
     "earlyStopping.metric": "--early-stopping", "earlyStopping.patience": "--patience", "checkpointEvery": "--checkpoint-every",
+    "schedule.warmup": "--warmup", "labelSmoothing": "--label-smoothing", "clipGradientNorm": "--clip-grad-norm", "targetAccuracy": "--target-accuracy",
 ]

@@ -165,8 +165,9 @@ struct SearchCommand: ParsableCommand {
         var model = recipe.model
         var values: [String: String] = [
             "--lr": "\(recipe.optimizer.learningRate)", "--reg": "\(recipe.regularization)", "--batch-size": "\(recipe.batchSize)",
-            "--momentum": "\(recipe.optimizer.momentum)", "--weight-decay": "\(recipe.optimizer.weightDecay)",
+            "--momentum": "\(recipe.optimizer.momentum)",
         ]
+        if let weightDecay = recipe.optimizer.weightDecay { values["--weight-decay"] = "\(weightDecay)" }
         if case .multiplicative(let decay) = recipe.schedule { values["--lr-decay"] = "\(decay)" }
         for (name, value) in settings {
             let text = value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : "\(value)"
@@ -188,6 +189,7 @@ struct SearchCommand: ParsableCommand {
         if recipe.fullBatch { args.append("--full-batch") }
         if !recipe.augmentation.isIdentity { args.append("--augment=\(recipe.augmentation.text)") }
         if let initializer = recipe.initializer { args.append("--init=\(initializer.text)") }
+        args += recipe.trainingAidArguments
         if let stopping = recipe.earlyStopping { args += ["--early-stopping=\(stopping.metric)", "--patience=\(stopping.patience)"] }
         return args
     }

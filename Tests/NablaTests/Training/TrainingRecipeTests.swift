@@ -35,7 +35,8 @@ import Testing
         #expect(recipe.version == TrainingRecipe.currentVersion && recipe.data.poolsTestFiles)
         #expect(recipe.data.source == "mnist-5k" && recipe.data.validation == 0.1 && recipe.seed == 3)
         #expect(recipe.model == "linear(16), relu, dropout(0.2), linear(10)")
-        #expect(recipe.optimizer == OptimizerRecipe(.momentum, learningRate: 0.05, momentum: 0.9, weightDecay: 0.01))
+        // Version 1 saved adamw's default decay with every rule; only adamw used it.
+        #expect(recipe.optimizer == OptimizerRecipe(.momentum, learningRate: 0.05, momentum: 0.9, weightDecay: nil))
         #expect(recipe.schedule == .multiplicative(decay: 0.9))
         #expect(recipe.earlyStopping == EarlyStoppingRecipe(metric: "val_loss", patience: 3))
         #expect(recipe.inputShape == [1, 28, 28] && recipe.classNames.count == 10 && recipe.preprocessor != nil)
