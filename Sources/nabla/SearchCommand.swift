@@ -203,7 +203,9 @@ struct SearchCommand: ParsableCommand {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["train"] + (try trainArguments(settings: request.settings, epochs: request.epochs)) + ["--out", folder, "--quiet"]
             + (tensorboard.map { ["--tensorboard", $0 + String(format: "/trial-%04d", request.trial)] } ?? [])
-        var environment = ProcessInfo.processInfo.environment
+        // A trial is not a rank: without Open MPI's variables its `nabla train` trains alone
+        // instead of joining the job as a data-parallel rank (and hanging it).
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
         environment["OPENBLAS_NUM_THREADS"] = String(blasThreads)
         process.environment = environment
         let errors = Pipe()
