@@ -25,13 +25,15 @@ struct DataInfoCommand: ParsableCommand {
     @Option(help: "The labels .npy file that goes with a .npy features file.")
     var labels: String?
 
+    @Option(help: "The number of classes, when the labels need not cover them all.")
+    var classes: Int?
+
     func run() throws {
-        do {
-            let (data, isImageBytes) = try DataRecipe(source: path, labels: labels, labelColumn: labelColumn).loadDataset()
+        try reportingErrors {
+            let recipe = DataRecipe(source: path, labels: labels, labelColumn: labelColumn, classes: classes)
+            try recipe.validate()
+            let (data, isImageBytes) = try recipe.loadDataset()
             print(DataInfoCommand.describe(data, name: path, format: format(), isImageBytes: isImageBytes))
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 

@@ -27,16 +27,19 @@ public struct DataRecipe: Codable, Equatable, Sendable {
     public var preprocess: Preprocessor.Method
     /// The factor raw inputs are multiplied by first.
     public var scale: InputScale
+    /// The number of classes, when the labels need not cover them all (a subset of a larger data
+    /// set); labels must lie below it. Nil: the largest label + 1, every class having examples.
+    public var classes: Int?
 
     public init(source: String = "mnist-5k", labels: String? = nil, labelColumn: String = "-1",
                 validation: Double = 0.1, test: Double = 0.1, stratify: Bool = false,
-                preprocess: Preprocessor.Method = .none, scale: InputScale = .auto) {
+                preprocess: Preprocessor.Method = .none, scale: InputScale = .auto, classes: Int? = nil) {
         self.source = source; self.labels = labels; self.labelColumn = labelColumn
         self.validation = validation; self.test = test; self.stratify = stratify
-        self.preprocess = preprocess; self.scale = scale
+        self.preprocess = preprocess; self.scale = scale; self.classes = classes
     }
 
-    private enum CodingKeys: String, CodingKey { case source, labels, labelColumn, validation, test, stratify, preprocess, scale }
+    private enum CodingKeys: String, CodingKey { case source, labels, labelColumn, validation, test, stratify, preprocess, scale, classes }
 
     /// Reads a saved recipe; a setting it leaves out keeps its default.
     public init(from decoder: Decoder) throws {
@@ -49,7 +52,8 @@ public struct DataRecipe: Codable, Equatable, Sendable {
                   test: try c.decodeIfPresent(Double.self, forKey: .test) ?? d.test,
                   stratify: try c.decodeIfPresent(Bool.self, forKey: .stratify) ?? d.stratify,
                   preprocess: try c.decodeIfPresent(Preprocessor.Method.self, forKey: .preprocess) ?? d.preprocess,
-                  scale: try c.decodeIfPresent(InputScale.self, forKey: .scale) ?? d.scale)
+                  scale: try c.decodeIfPresent(InputScale.self, forKey: .scale) ?? d.scale,
+                  classes: try c.decodeIfPresent(Int.self, forKey: .classes))
     }
 
     /// A data set split three ways and normalized, with the preprocessor that did it.
@@ -69,6 +73,7 @@ public struct DataRecipe: Codable, Equatable, Sendable {
                 throw SettingError(field: "data." + field, "must be a fraction in [0, 1) or a whole count, got \(value)")
             }
         }
+        if let classes, classes < 2 { throw SettingError(field: "data.classes", "must be at least 2, got \(classes)") }
         if case .factor(let s) = scale, !(s.isFinite && s != 0) {
             throw SettingError(field: "data.scale", "must be 'auto' or a non-zero number, got \(s)")
         }
@@ -111,7 +116,7 @@ public struct DataRecipe: Codable, Equatable, Sendable {
 
     /// The whole data set, unsplit and raw, and whether its values are image bytes.
     public func loadDataset() throws -> (Dataset, isImageBytes: Bool) {
-        if Datasets.names.contains(source) { return (try Datasets.load(source), true) }
+        if Datasets.names.contains(source) { return (try fixedClassCount(Datasets.load(source)), true) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
             throw DataError(file: source, "no such file, and not a shipped data set (\(Datasets.names.joined(separator: ", ")))")
@@ -120,21 +125,29 @@ public struct DataRecipe: Codable, Equatable, Sendable {
             // A folder's training and test files together form the data set; the splits come from it.
             let files = (try? FileManager.default.contentsOfDirectory(atPath: source)) ?? []
             let isIDX = files.contains { $0.contains("idx3-ubyte") }
-            let (train, test) = isIDX ? try IDX.load(directory: source) : try CIFAR10.load(directory: source)
+            let (train, test) = isIDX ? try IDX.load(directory: source, classCount: classes) : try CIFAR10.load(directory: source)
+            if !isIDX { _ = try fixedClassCount(train) }
             guard let test else { return (train, true) }
             return (Dataset.concatenated(train, test), true)
         }
         if source.hasSuffix(".csv") || source.hasSuffix(".csv.gz") {
             let column: CSVReader.LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
-            return (try CSVReader.load(source, labelColumn: column), false)
+            return (try CSVReader.load(source, labelColumn: column, classCount: classes), false)
         }
         if source.hasSuffix(".npy") {
             guard let labels else { throw SettingError(field: "data.labels", "\(source) is a .npy features file: its labels file (.npy) is needed too") }
             let array = try NPY.read(source)
-            return (try NPY.load(features: source, labels: labels), array.elementType == .uint8)
+            return (try NPY.load(features: source, labels: labels, classCount: classes), array.elementType == .uint8)
         }
         throw DataError(file: source, "unrecognized data: expected a shipped name (\(Datasets.names.joined(separator: ", "))), a folder of IDX or CIFAR-10 files, a "
             + ".csv/.csv.gz file or a .npy file")
+    }
+
+    /// `dataset`, from a format whose class count is fixed (CIFAR-10, the shipped sets), once
+    /// `classes` (if given) agrees with it.
+    private func fixedClassCount(_ dataset: Dataset) throws -> Dataset {
+        guard let classes, classes != dataset.classCount else { return dataset }
+        throw SettingError(field: "data.classes", "\(source) holds \(dataset.classCount) classes, a fixed number: --classes \(classes) does not fit it")
     }
 
     /// This recipe with relative file paths made absolute (against the current directory), so that
