@@ -75,8 +75,10 @@ public final class Checkpointer: TrainingCallback {
     }
 
     public func epochDidSettle(_ state: TrainingState) throws {
-        try save(state)
+        // The checkpoint last: a kill between the two writes leaves a checkpoint from before this
+        // epoch ended, so the resumed run redoes the epoch and writes both again.
         try Safetensors.write(try state.model.stateTensors(), metadata: meta(state), to: folder + "/last.safetensors")
+        try save(state)
     }
 
     private func meta(_ state: TrainingState) -> [String: String] {
