@@ -49,6 +49,11 @@ enum RunFolderSafety {
         do {
             _ = try Safetensors.read(path)
         } catch SerializationError.checksumMismatch {
+            let previous = folder + "/checkpoint.previous.safetensors"
+            if let (_, metadata) = try? Safetensors.read(previous), let epoch = metadata["epoch"], let step = metadata["step"] {
+                throw CommandError("\(path): checksum mismatch: the file is damaged; the checkpoint before it (epoch \(epoch), step \(step)) is whole: "
+                                   + "resume from it with mv \(previous) \(path) && nabla train --resume \(folder)")
+            }
             throw CommandError("\(path): checksum mismatch: the file is damaged, so the run cannot resume from it: \(again); "
                                + "--force keeps the damaged run as \(folder).old-TIME")
         }

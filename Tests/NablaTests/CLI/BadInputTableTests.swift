@@ -126,18 +126,34 @@ import Testing
         ], in: scene)
     }
 
+    /// Overwrites the last 100 bytes of `path`, as a bad disk block or a stray write would.
+    static func damage(_ path: String) throws {
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        for i in (bytes.count - 100)..<bytes.count { bytes[i] = 0x41 }
+        try bytes.write(to: URL(fileURLWithPath: path))
+    }
+
     @Test func aDamagedOrMissingCheckpointIsAnErrorThatSaysWhatToDo() throws {
         let scene = try Scene()
-        let damaged = try scene.copyOfRun("damaged") { copy in
-            let path = copy + "/checkpoint.safetensors"
-            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            for i in (bytes.count - 100)..<bytes.count { bytes[i] = 0x41 }   // 100 bytes overwritten
-            try bytes.write(to: URL(fileURLWithPath: path))
-        }
+        // The run's previous checkpoint (from its start) is whole: the error says how to resume from it, and that works.
+        let damaged = try scene.copyOfRun("damaged") { try Self.damage($0 + "/checkpoint.safetensors") }
+        let checkpoint = damaged + "/checkpoint.safetensors", previous = damaged + "/checkpoint.previous.safetensors"
         try check([Row(arguments: ["train", "--resume", damaged, "--epochs", "3"],
-                       message: "\(damaged)/checkpoint.safetensors: checksum mismatch: the file is damaged, so the run cannot resume from it: "
-                           + "start it again with nabla train --out \(damaged) --force")], in: scene, folder: damaged)
+                       message: "\(checkpoint): checksum mismatch: the file is damaged; the checkpoint before it (epoch 0, step 0) is whole: "
+                           + "resume from it with mv \(previous) \(checkpoint) && nabla train --resume \(damaged)")], in: scene, folder: damaged)
         try check([Row(arguments: ["evaluate", damaged, "--weights", "checkpoint.safetensors"], message: "checksum mismatch")], in: scene, folder: damaged)
+        try FileManager.default.removeItem(atPath: checkpoint)
+        try FileManager.default.moveItem(atPath: previous, toPath: checkpoint)
+        let resumed = try GradCommandTests.run(["train", "--resume", damaged, "--epochs", "2"])
+        #expect(resumed.status == 0 && resumed.stdout.contains("resuming \(damaged) after epoch 0"), "\(resumed.stderr)")
+
+        // Both damaged: start again.
+        let ruined = try scene.copyOfRun("ruined") { copy in
+            for name in ["checkpoint", "checkpoint.previous"] { try Self.damage(copy + "/\(name).safetensors") }
+        }
+        try check([Row(arguments: ["train", "--resume", ruined, "--epochs", "3"],
+                       message: "\(ruined)/checkpoint.safetensors: checksum mismatch: the file is damaged, so the run cannot resume from it: "
+                           + "start it again with nabla train --out \(ruined) --force")], in: scene, folder: ruined)
 
         let unfinished = try scene.copyOfRun("unfinished") { try FileManager.default.removeItem(atPath: $0 + "/checkpoint.safetensors") }
         try check([Row(arguments: ["train", "--resume", unfinished, "--epochs", "3"],

@@ -62,14 +62,15 @@ import Testing
 
         var random = RandomGenerator(seed: 12)
         var kills = 0
-        for _ in 0..<8 {
-            // Anywhere in the first half of what a whole run takes, from its start up (a resumed
-            // run has less left to do, and is killed before it ends more often so).
-            if try Self.run(Self.continuing(data: data, out: out), killAfter: (0.05 + 0.45 * random.nextUniform()) * duration) { kills += 1 }
+        for _ in 0..<10 {
+            // Within the first third of what a whole run takes, from its start up, so that most
+            // runs are killed; one that ends first has finished the run.
+            guard try Self.run(Self.continuing(data: data, out: out), killAfter: (0.05 + 0.3 * random.nextUniform()) * duration) else { break }
+            kills += 1
         }
         let last = try GradCommandTests.run(Self.continuing(data: data, out: out))
         #expect(last.status == 0 || last.stderr.contains("has already run 5 of 5 epochs"), "\(last.stderr)")
-        #expect(kills >= 4, "only \(kills) of the runs were still going when their kill came")
+        #expect(kills >= 3, "only \(kills) of the runs were still going when their kill came")
 
         for file in ["checkpoint.safetensors", "last.safetensors", "best.safetensors"] {
             let a = try Safetensors.read(reference + "/" + file).tensors, b = try Safetensors.read(out + "/" + file).tensors
