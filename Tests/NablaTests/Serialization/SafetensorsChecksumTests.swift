@@ -51,8 +51,8 @@ import Testing
             for i in start..<(start + 100) { bytes[i] = UInt8(truncatingIfNeeded: i * 7) }
             FileManager.default.createFile(atPath: path, contents: Data(bytes))
 
-            let error = #expect(throws: SerializationError.checksumMismatch(path: path)) { try Safetensors.read(path) }
-            let message = "\(error.map { "\($0)" } ?? "")"
+            #expect(throws: SerializationError.checksumMismatch(path: path)) { try Safetensors.read(path) }
+            let message = SerializationError.checksumMismatch(path: path).description
             #expect(message.hasPrefix(path + ": checksum mismatch: the file is damaged"))
             #expect(!message.contains("\n"))
             #expect(throws: SerializationError.checksumMismatch(path: path)) { try Checkpoint.read(path) }
