@@ -9,6 +9,12 @@ nonisolated(unsafe) private var stopFlag: UnsafeMutablePointer<Int32>?
 func stopOnSignals(_ request: StopRequest) {
     stopFlag = request.flag
     for s in [SIGINT, SIGTERM, SIGHUP] { signal(s) { _ in stopFlag?.pointee = 1 } }
+    // A parent may start us with them blocked (Foundation's Process from a thread that blocks
+    // them does): a handler alone would then never run, and a SIGTERM would wait for the run's end.
+    var set = sigset_t()
+    sigemptyset(&set)
+    for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, s) }
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }
 
 /// The default signal handling again, once the run is over.

@@ -5,7 +5,7 @@ import Testing
 /// Issue 12's table of inputs that once crashed `nabla` or lost a run, run through the built
 /// binary row by row: each now ends with its exit code and one clean error line (or the right
 /// result), and a finished run folder given as `--out` (even with `--force`) or resumed is left
-/// byte for byte as it was. The concurrency, signal and kill rows have their own tests
+/// byte for byte as it was. The concurrency and kill rows have their own tests
 /// (`TrainCommandTests`, `KillAndResumeTests`).
 @Suite(.serialized) struct BadInputTableTests {
     struct Row: CustomStringConvertible {
@@ -158,6 +158,37 @@ import Testing
         let unfinished = try scene.copyOfRun("unfinished") { try FileManager.default.removeItem(atPath: $0 + "/checkpoint.safetensors") }
         try check([Row(arguments: ["train", "--resume", unfinished, "--epochs", "3"],
                        message: "has no checkpoint (it was stopped before its first one was written), so it cannot resume")], in: scene, folder: unfinished)
+    }
+
+    /// SIGTERM and SIGHUP stop a run as Ctrl-C does: the step ends and is saved, the run says how
+    /// to resume, and the resumed run (which clears a temporary file a kill left) continues from it.
+    @Test(arguments: [SIGTERM, SIGHUP])
+    func aSignalStopsTheRunResumably(signal: Int32) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-signal-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = dir + "/run", output = dir + "/output.txt"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        let process = Process()
+        process.executableURL = try #require(GradCommandTests.nablaExecutable())
+        process.arguments = ["train", "--model", "conv(16, 3), relu, maxpool(2), linear(10)", "--batch-size", "20", "--epochs", "4", "--out", run]
+        process.standardOutput = FileHandle(forWritingAtPath: output)
+        try process.run()
+        // Once the run has begun (its first checkpoint is written at the start), within its first epochs.
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: run + "/checkpoint.safetensors") { usleep(10_000) }
+        usleep(200_000)
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let printed = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(printed.contains("interrupted at epoch") && printed.contains("resume with: nabla train --resume \(run)\n"), "\(printed)")
+
+        let leftover = run + "/.checkpoint.safetensors.tmp-0c4f1e"   // as a kill during a write leaves it
+        FileManager.default.createFile(atPath: leftover, contents: Data([1, 2, 3]))
+        let resumed = try GradCommandTests.run(["train", "--resume", run, "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("resuming \(run) "), "\(resumed.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: leftover))
     }
 
     @Test func aDivergedRunReportsNoTestAccuracy() throws {
