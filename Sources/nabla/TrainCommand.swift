@@ -111,7 +111,7 @@ struct TrainCommand: ParsableCommand {
         if !quiet {
             say("data: \(config.data.source): \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test; examples "
                 + "\(splits.train.exampleShape), \(splits.train.classCount) classes\n")
-            say("model: \(spec.source) (\(summary.reduce(0) { $0 + $1.parameters }) parameters)\n")
+            say("model: \(spec.source) (\(summary.filter { $0.depth == 0 }.reduce(0) { $0 + $1.parameters }) parameters)\n")
             say("optimizer: \(config.optimizerLine)\n")
         }
 

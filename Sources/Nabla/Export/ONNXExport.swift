@@ -14,7 +14,8 @@ import Foundation
 ///
 /// Layers map onto ONNX operators one to one (`Linear` → `Gemm`, `Conv2D` → `Conv`, `BatchNorm` →
 /// `BatchNormalization`, `MaxPool2D` → `MaxPool`, …), except `Maxout` (`Gemm`, `Reshape`,
-/// `ReduceMax`) and `Dropout` (no node). The model's metadata holds the class names as a JSON
+/// `ReduceMax`), `GlobalAvgPool2D` (`GlobalAveragePool`, `Flatten`), `Residual` (its body, its
+/// projection, then `Add`) and `Dropout` (no node). The model's metadata holds the class names as a JSON
 /// array under `class_names`, a description of the input under `input`, and `metadata`'s entries.
 ///
 /// ```swift
@@ -25,7 +26,7 @@ public enum ONNXExport {
     /// The layer types that have an ONNX form.
     public static let supportedLayers = ["Linear", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Dropout", "BatchNorm",
                                          "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "ELU", "PReLU", "Maxout", "Softmax",
-                                         "LogSoftmax", "Sequential"]
+                                         "LogSoftmax", "GlobalAvgPool2D", "Residual", "Sequential"]
 
     /// The `.onnx` file's bytes for `model`.
     ///
@@ -93,8 +94,8 @@ public enum ONNXExport {
     static func unsupportedLayers(in model: any Module) -> [String] {
         var found: [String] = []
         func visit(_ module: any Module) {
-            if let sequential = module as? Sequential {
-                sequential.layers.forEach(visit)
+            if module is Sequential || module is Residual {
+                module.children.forEach { visit($0.module) }
             } else if !(module is any ONNXExportable) {
                 let name = module.description.split(separator: "\n").first.map(String.init) ?? "\(type(of: module))"
                 if !found.contains(name) { found.append(name) }

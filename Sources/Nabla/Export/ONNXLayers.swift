@@ -174,3 +174,26 @@ extension Sequential: ONNXExportable {
         return current
     }
 }
+
+extension GlobalAvgPool2D: ONNXExportable {
+    /// `GlobalAveragePool` (`[N, C, 1, 1]`), then `Flatten` to `[N, C]` as the layer outputs.
+    func exportONNX(_ input: String, shape: [Int], path: String, to graph: inout ONNXGraphBuilder) -> (output: String, shape: [Int]) {
+        precondition(shape.count == 3, "\(self): examples of shape \(shape) are not images [C, H, W]")
+        let pooled = graph.node("GlobalAveragePool", [input], name: path + "_globalavgpool")
+        return (graph.node("Flatten", [pooled], name: path + "_flatten", attributes: [("axis", .int(1))]), [shape[0]])
+    }
+}
+
+extension Residual: ONNXExportable {
+    /// The body (`path.body.0`, …) and the projection (`path.skip`) on the same input, then `Add`.
+    func exportONNX(_ input: String, shape: [Int], path: String, to graph: inout ONNXGraphBuilder) -> (output: String, shape: [Int]) {
+        let body = self.body.exportONNX(input, shape: shape, path: path + ".body", to: &graph)
+        // `ONNXExport` checks every layer before building: the projection is exportable here.
+        var skip = (output: input, shape: shape)
+        if let projection = self.skip as? any ONNXExportable {
+            skip = projection.exportONNX(input, shape: shape, path: path + ".skip", to: &graph)
+        }
+        precondition(body.shape == skip.shape, "\(shortDescription): the body's output \(body.shape) and the skip path's \(skip.shape) differ")
+        return (graph.node("Add", [body.output, skip.output], name: path + "_add"), body.shape)
+    }
+}

@@ -2,7 +2,10 @@
 public struct LayerSummary: Equatable {
     public var layer: String
     public var outputShape: [Int]
+    /// The layer's parameters; a block's row counts those of the layers inside it.
     public var parameters: Int
+    /// 0 for the model's own layers, 1 inside a block, 2 inside a block in a block, …
+    public var depth: Int = 0
 }
 
 extension ModelSpec {
@@ -22,30 +25,37 @@ extension ModelSpec {
                       generator: inout RandomGenerator) throws -> (model: Sequential, summary: [LayerSummary]) {
         let plan = try plan(inputShape: inputShape, classCount: classCount)
         try plan.checkMemory(batchSize: batchSize, dtype: dtype, available: availableMemory ?? SystemMemory.available())
-        var modules: [any Module] = []
-        for layer in plan.layers {
-            switch layer.kind {
-            case let .linear(i, o, b):
-                modules.append(Linear(i, o, bias: b, initializer: initializer ?? .he, dtype: dtype, generator: &generator))
-            case let .maxout(i, o, p, b):
-                modules.append(Maxout(i, o, pieces: p, bias: b, initializer: initializer ?? .xavier, dtype: dtype, generator: &generator))
-            case let .conv(c, o, k, s, p, b):
-                modules.append(Conv2D(c, o, kernel: k, stride: s, padding: p, bias: b, initializer: initializer ?? .he,
-                                      dtype: dtype, generator: &generator))
-            case let .maxPool(k, s, p): modules.append(MaxPool2D(kernel: k, stride: s, padding: p))
-            case let .avgPool(k, s, p): modules.append(AvgPool2D(kernel: k, stride: s, padding: p))
-            case .flatten: modules.append(Flatten())
-            case .dropout(let p): modules.append(Dropout(p, generator: &generator))
-            case let .batchNorm(f, eps, momentum): modules.append(BatchNorm(f, epsilon: eps, momentum: momentum, dtype: dtype))
-            case .relu: modules.append(ReLU())
-            case .tanh: modules.append(Tanh())
-            case .sigmoid: modules.append(Sigmoid())
-            case .leakyReLU(let slope): modules.append(LeakyReLU(slope: slope))
-            case .elu(let alpha): modules.append(ELU(alpha: alpha))
-            case .prelu(let channels): modules.append(PReLU(channels: channels, dtype: dtype))
-            }
-        }
+        let modules = plan.layers.map { ModelSpec.module($0, initializer: initializer, dtype: dtype, generator: &generator) }
         return (Sequential(modules), plan.summary)
+    }
+
+    /// The module a planned layer describes, its weights drawn from `generator`.
+    private static func module(_ layer: ModelPlan.Layer, initializer: Initializer?, dtype: DType,
+                               generator: inout RandomGenerator) -> any Module {
+        switch layer.kind {
+        case let .linear(i, o, b):
+            return Linear(i, o, bias: b, initializer: initializer ?? .he, dtype: dtype, generator: &generator)
+        case let .maxout(i, o, p, b):
+            return Maxout(i, o, pieces: p, bias: b, initializer: initializer ?? .xavier, dtype: dtype, generator: &generator)
+        case let .conv(c, o, k, s, p, b):
+            return Conv2D(c, o, kernel: k, stride: s, padding: p, bias: b, initializer: initializer ?? .he, dtype: dtype, generator: &generator)
+        case let .maxPool(k, s, p): return MaxPool2D(kernel: k, stride: s, padding: p)
+        case let .avgPool(k, s, p): return AvgPool2D(kernel: k, stride: s, padding: p)
+        case .flatten: return Flatten()
+        case .dropout(let p): return Dropout(p, generator: &generator)
+        case let .batchNorm(f, eps, momentum): return BatchNorm(f, epsilon: eps, momentum: momentum, dtype: dtype)
+        case .relu: return ReLU()
+        case .tanh: return Tanh()
+        case .sigmoid: return Sigmoid()
+        case .leakyReLU(let slope): return LeakyReLU(slope: slope)
+        case .elu(let alpha): return ELU(alpha: alpha)
+        case .prelu(let channels): return PReLU(channels: channels, dtype: dtype)
+        case .globalAvgPool: return GlobalAvgPool2D()
+        case let .residual(body, projection):
+            let layers = body.map { module($0, initializer: initializer, dtype: dtype, generator: &generator) }
+            let skip = projection.map { module($0, initializer: initializer, dtype: dtype, generator: &generator) }
+            return Residual(Sequential(layers), skip: skip)
+        }
     }
 
     /// Resolves every layer against `inputShape`: arguments checked, output shapes and parameter
@@ -54,11 +64,21 @@ extension ModelSpec {
     /// - Throws: `ModelSpecError` naming the layer when an argument is out of range or a layer does
     ///   not fit its input, or when the output does not match `classCount`.
     public func plan(inputShape: [Int], classCount: Int? = nil) throws -> ModelPlan {
+        let (planned, shape) = try plan(layers, at: [], inputShape: inputShape)
+        if let classCount, shape != [classCount] {
+            throw ModelSpecError("the model's output per example is \(shape), but the data has \(classCount) classes: end with linear(\(classCount))",
+                                 column: nil, text: source)
+        }
+        return ModelPlan(inputShape: inputShape, layers: planned, spec: self)
+    }
+
+    /// Plans `layers` (the model's, or a block's body at `path`) on examples of `inputShape`.
+    func plan(_ layers: [Layer], at path: [Int], inputShape: [Int]) throws -> (layers: [ModelPlan.Layer], outputShape: [Int]) {
         var shape = inputShape
         var planned: [ModelPlan.Layer] = []
         for (index, layer) in layers.enumerated() {
             func add(_ kind: ModelPlan.Layer.Kind, _ out: [Int], parameters: Int = 0) {
-                planned.append(ModelPlan.Layer(kind: kind, inputShape: shape, outputShape: out, parameters: parameters, specIndex: index))
+                planned.append(ModelPlan.Layer(kind: kind, inputShape: shape, outputShape: out, parameters: parameters, specPath: path + [index]))
                 shape = out
             }
             func arg(_ name: String, _ fallback: Double? = nil) throws -> Double {
@@ -157,15 +177,19 @@ extension ModelSpec {
                     throw fail(layer, "prelu: \(channels) channels, but its input \(shape) has \(shape.first ?? 0)")
                 }
                 add(.prelu(channels: channels), shape, parameters: channels)
+            case "globalavgpool":
+                let (c, _, _) = try requireImages()
+                add(.globalAvgPool, [c])
+            case "residual":
+                let (body, out) = try plan(layer.body, at: path + [index], inputShape: shape)
+                let projection = try residualProjection(layer, at: path + [index], from: shape, to: out)
+                add(.residual(body: body, projection: projection), out,
+                    parameters: saturatingSum(body.map(\.parameters) + [projection?.parameters ?? 0]))
             default:
                 throw fail(layer, "unknown layer '\(layer.name)'")
             }
         }
-        if let classCount, shape != [classCount] {
-            throw ModelSpecError("the model's output per example is \(shape), but the data has \(classCount) classes: end with linear(\(classCount))",
-                                 column: nil, text: source)
-        }
-        return ModelPlan(inputShape: inputShape, layers: planned, spec: self)
+        return (planned, shape)
     }
 
     func fail(_ layer: Layer, _ message: String) -> ModelSpecError {
@@ -176,7 +200,8 @@ extension ModelSpec {
 /// A printable table of a model: layer, output shape, parameters, and the total.
 public func formatSummary(_ rows: [LayerSummary], inputShape: [Int]) -> String {
     let header = ("Layer", "Output shape", "Parameters")
-    let lines = [("Input", "\(inputShape)", "")] + rows.map { ($0.layer, "\($0.outputShape)", "\($0.parameters)") }
+    let lines = [("Input", "\(inputShape)", "")]
+        + rows.map { (String(repeating: "  ", count: $0.depth) + $0.layer, "\($0.outputShape)", "\($0.parameters)") }
     let w0 = max(header.0.count, lines.map(\.0.count).max() ?? 0)
     let w1 = max(header.1.count, lines.map(\.1.count).max() ?? 0)
     func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
@@ -184,6 +209,7 @@ public func formatSummary(_ rows: [LayerSummary], inputShape: [Int]) -> String {
     out.append(String(repeating: "-", count: w0 + w1 + 4 + header.2.count + 2))
     // The input's row has no count: no trailing spaces for it.
     out += lines.map { $0.2.isEmpty ? pad($0.0, w0) + "  " + $0.1 : pad($0.0, w0) + "  " + pad($0.1, w1) + "  " + $0.2 }
-    out.append("Total parameters: \(rows.reduce(0) { $0 + $1.parameters })")
+    // A block's row already counts the rows inside it.
+    out.append("Total parameters: \(rows.filter { $0.depth == 0 }.reduce(0) { $0 + $1.parameters })")
     return out.joined(separator: "\n")
 }

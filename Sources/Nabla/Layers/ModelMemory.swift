@@ -6,7 +6,7 @@ public struct MemoryEstimate: Equatable {
     public var parameters: Int
     /// Every layer's output and its gradient for one batch, plus per-layer workspaces (im2col, maxout pieces).
     public var activations: Int
-    /// Each layer's own share, in the plan's order.
+    /// Each layer's own share, in the order of `ModelPlan.allLayers` (a block, then the layers inside it).
     public var perLayer: [Int]
     public var total: Int { saturatingSum([parameters, activations]) }
 }
@@ -17,7 +17,9 @@ extension ModelPlan {
     /// workspace. An estimate from above for what Nabla keeps alive at once, without allocator overhead.
     public func memoryEstimate(batchSize: Int, dtype: DType = .float32) -> MemoryEstimate {
         let bytes = dtype.byteSize
-        let weights = layers.map { saturatingProduct([$0.parameters, 4, bytes]) }
+        // A block's own share is the sum it outputs; the layers inside it count for themselves.
+        let layers = allLayers
+        let weights = layers.map { saturatingProduct([$0.ownParameters, 4, bytes]) }
         let outputs = layers.map { layer in
             saturatingSum([saturatingProduct([saturatingProduct(layer.outputShape), 2, batchSize, bytes]),
                            saturatingProduct([layer.workspacePerExample, batchSize, bytes])])
@@ -34,8 +36,8 @@ extension ModelPlan {
         let estimate = memoryEstimate(batchSize: batchSize, dtype: dtype)
         guard estimate.total > available else { return }
         let largest = estimate.perLayer.indices.max { estimate.perLayer[$0] < estimate.perLayer[$1] } ?? 0
-        let layer = layers[largest]
-        let written = spec.layers[layer.specIndex]
+        let layer = allLayers[largest]
+        let written = spec.layer(at: layer.specPath)
         throw ModelSpecError(
             "the model does not fit in memory: its largest layer, \(layer.description) (\(ModelSpec(layers: [written], source: "").description)), "
                 + "needs \(formatBytes(estimate.perLayer[largest])) with \(layer.parameters) parameters; training it on batches of \(batchSize) "

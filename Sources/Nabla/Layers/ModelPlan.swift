@@ -17,15 +17,24 @@ public struct ModelPlan: Equatable {
             case leakyReLU(Double)
             case elu(Double)
             case prelu(channels: Int)
+            case globalAvgPool
+            /// A block whose input is added to its body's output: through `projection` (a 1×1
+            /// convolution or a linear layer) when the shapes differ, as it is otherwise.
+            indirect case residual(body: [Layer], projection: Layer?)
         }
 
         public var kind: Kind
         public var inputShape: [Int]
         /// The output shape per example.
         public var outputShape: [Int]
+        /// Trainable scalars, a block's body and projection included.
         public var parameters: Int
-        /// The layer of the spec it comes from (a flatten inserted before `linear` shares its index).
-        public var specIndex: Int
+        /// Where the layer of the spec it comes from is: its index in the model, then in each
+        /// block around it (`[3, 0]`: the first layer inside the model's fourth). A flatten
+        /// inserted before `linear`, and a block's projection, share the path of the layer they serve.
+        public var specPath: [Int]
+        /// The layer of the spec it comes from, counted within its block.
+        public var specIndex: Int { specPath.last ?? 0 }
 
         /// The built module's description, e.g. `Linear(784 => 100)`.
         public var description: String {
@@ -47,6 +56,8 @@ public struct ModelPlan: Equatable {
             case .leakyReLU(let slope): return LeakyReLU(slope: slope).description
             case .elu(let alpha): return ELU(alpha: alpha).description
             case .prelu(let channels): return channels == 1 ? "PReLU()" : "PReLU(channels: \(channels))"
+            case .globalAvgPool: return GlobalAvgPool2D().description
+            case let .residual(body, projection): return Residual.shortDescription(layers: body.count, projected: projection != nil)
             }
         }
 
@@ -59,6 +70,18 @@ public struct ModelPlan: Equatable {
             default: return 0
             }
         }
+
+        /// This layer, then for a block every layer inside it and its projection, depth first.
+        var withNested: [Layer] {
+            guard case let .residual(body, projection) = kind else { return [self] }
+            return [self] + body.flatMap(\.withNested) + (projection.map { [$0] } ?? [])
+        }
+
+        /// The parameters that are this layer's own, not those of the layers inside a block.
+        var ownParameters: Int {
+            if case .residual = kind { return 0 }
+            return parameters
+        }
     }
 
     public var inputShape: [Int]
@@ -70,9 +93,22 @@ public struct ModelPlan: Equatable {
     public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
     /// The number of trainable parameters (saturating at `Int.max` rather than overflowing).
     public var parameterCount: Int { saturatingSum(layers.map(\.parameters)) }
-    /// The rows of `formatSummary`.
-    public var summary: [LayerSummary] {
-        layers.map { LayerSummary(layer: $0.description, outputShape: $0.outputShape, parameters: $0.parameters) }
+    /// Every layer at any depth, blocks before their body and projection.
+    var allLayers: [Layer] { layers.flatMap(\.withNested) }
+
+    /// The rows of `formatSummary`: a block's row (with its body's and projection's parameters)
+    /// is followed by its body's rows and a row for its skip path, one level deeper.
+    public var summary: [LayerSummary] { ModelPlan.rows(layers, depth: 0) }
+
+    private static func rows(_ layers: [Layer], depth: Int) -> [LayerSummary] {
+        layers.flatMap { layer -> [LayerSummary] in
+            let row = LayerSummary(layer: layer.description, outputShape: layer.outputShape, parameters: layer.parameters, depth: depth)
+            guard case let .residual(body, projection) = layer.kind else { return [row] }
+            let skip = projection.map {
+                LayerSummary(layer: "skip: " + $0.description, outputShape: $0.outputShape, parameters: $0.parameters, depth: depth + 1)
+            } ?? LayerSummary(layer: "skip: identity", outputShape: layer.inputShape, parameters: 0, depth: depth + 1)
+            return [row] + rows(body, depth: depth + 1) + [skip]
+        }
     }
 }
 

@@ -15,6 +15,13 @@ import Foundation
 /// - `flatten`, `dropout(p: [0.5])`, `batchnorm(eps: [1e-5], momentum: [0.1])`
 /// - `relu`, `tanh`, `sigmoid`, `leakyrelu(slope: [0.01])`, `prelu(channels: [1])`, `elu(alpha: [1])`,
 ///   `maxout(out, pieces: [2])`
+/// - `globalavgpool`: the mean of each channel, images `[C, H, W]` to `[C]`
+/// - `residual(layers…)`: a block of layers whose input is added to its output, through a 1×1
+///   convolution (images) or a linear layer (vectors) when the shapes differ:
+///
+///       conv(16, 3, pad: 1), batchnorm, relu,
+///       residual(conv(32, 3, stride: 2, pad: 1), batchnorm, relu, conv(32, 3, pad: 1), batchnorm), relu,
+///       globalavgpool, linear(10)
 public struct ModelSpec: Equatable, CustomStringConvertible {
     /// One layer as written.
     public struct Layer: Equatable {
@@ -23,6 +30,8 @@ public struct ModelSpec: Equatable, CustomStringConvertible {
         public var named: [String: Double]
         /// Where the layer starts in the text (1-based), for error messages.
         public var column: Int
+        /// The layers inside a block (`residual(…)`); empty for every other layer.
+        public var body: [Layer] = []
     }
 
     public var layers: [Layer]
@@ -43,6 +52,8 @@ public struct ModelSpec: Equatable, CustomStringConvertible {
         ("prelu", ["channels"], []),
         ("elu", ["alpha"], []),
         ("maxout", ["out", "pieces"], []),
+        ("globalavgpool", [], []),
+        ("residual", [], []),
     ]
 
     /// Parses a spec; a JSON file's content (an array of layer strings, or `{"model": "..."}`) works too.
@@ -58,8 +69,11 @@ public struct ModelSpec: Equatable, CustomStringConvertible {
         return ModelSpec(layers: try parser.parseLayers(), source: text)
     }
 
-    public var description: String {
+    public var description: String { ModelSpec.describe(layers) }
+
+    private static func describe(_ layers: [Layer]) -> String {
         layers.map { layer in
+            if !layer.body.isEmpty { return "\(layer.name)(\(describe(layer.body)))" }
             let args = layer.positional.map(Tensor.format) + layer.named.sorted { $0.key < $1.key }.map { "\($0.key): \(Tensor.format($0.value))" }
             return args.isEmpty ? layer.name : "\(layer.name)(\(args.joined(separator: ", ")))"
         }.joined(separator: ", ")
@@ -95,14 +109,38 @@ private struct SpecParser {
     }
 
     mutating func parseLayers() throws -> [ModelSpec.Layer] {
+        let layers = try parseList()
+        guard i == chars.count else { throw error("unexpected '\(chars[i])'") }
+        return layers
+    }
+
+    /// `layer, layer, …` up to the end or to what follows the last layer (a block's `)`).
+    mutating func parseList() throws -> [ModelSpec.Layer] {
         var layers: [ModelSpec.Layer] = []
         repeat {
             skipSpaces()
             layers.append(try parseLayer())
             skipSpaces()
         } while eat(",")
-        guard i == chars.count else { throw error("unexpected '\(chars[i])'") }
         return layers
+    }
+
+    /// The layers of `residual(…)`, after its name: at least one, in parentheses.
+    mutating func parseBlock(_ layer: inout ModelSpec.Layer) throws {
+        skipSpaces()
+        guard eat("(") else {
+            throw ModelSpecError("\(layer.name) needs its layers in parentheses, e.g. residual(conv(16, 3, pad: 1), relu)",
+                                 column: layer.column, text: text)
+        }
+        skipSpaces()
+        guard !eat(")") else {
+            throw ModelSpecError("\(layer.name)() is empty: put at least one layer inside, e.g. residual(conv(16, 3, pad: 1), relu)",
+                                 column: layer.column, text: text)
+        }
+        layer.body = try parseList()
+        guard eat(")") else {
+            throw error(i < chars.count ? "expected ')' or ',' in \(layer.name)(…), found '\(chars[i])'" : "missing ')' of \(layer.name)(…)")
+        }
     }
 
     mutating func parseLayer() throws -> ModelSpec.Layer {
@@ -114,6 +152,10 @@ private struct SpecParser {
                                  column: column, text: text)
         }
         var layer = ModelSpec.Layer(name: entry.name, positional: [], named: [:], column: column)
+        if entry.name == "residual" {
+            try parseBlock(&layer)
+            return layer
+        }
         skipSpaces()
         if eat("(") {
             skipSpaces()

@@ -63,3 +63,17 @@ private func checkPoolingInput(_ x: Variable, kernel: Int, padding: Int, layer: 
     precondition(x.shape[2] + 2 * padding >= kernel && x.shape[3] + 2 * padding >= kernel,
                  "\(layer): input of shape \(x.shape) is smaller than the \(kernel)×\(kernel) window")
 }
+
+/// Global average pooling: the mean of each channel of each image, `[N, C, H, W]` → `[N, C]` (see
+/// `globalAvgPool2d`). Before the last linear layer of a convolutional network it replaces a
+/// flatten with one value per channel, whatever the image size. No parameters.
+public final class GlobalAvgPool2D: Module {
+    public init() {}
+
+    public func callAsFunction(_ x: Variable) -> Variable {
+        precondition(x.shape.count == 4, "\(description): input of shape \(x.shape) is not [N, C, H, W]")
+        return globalAvgPool2d(x)
+    }
+
+    public var description: String { "GlobalAvgPool2D()" }
+}

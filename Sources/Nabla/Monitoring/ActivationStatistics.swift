@@ -67,7 +67,9 @@ public struct ActivationStatistics: Equatable {
         var x = input
         for (i, layer) in model.layers.enumerated() {
             x = layer(x)
-            result.append(ActivationStatistics(name: "\(i + 1) \(layer.description)", values: x, bins: bins,
+            // A block's full description lists its whole body: its short name keeps the table narrow.
+            let name = (layer as? Residual)?.shortDescription ?? layer.description
+            result.append(ActivationStatistics(name: "\(i + 1) \(name)", values: x, bins: bins,
                                                histogramRange: histogramRange))
         }
         return result

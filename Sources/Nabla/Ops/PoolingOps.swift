@@ -173,3 +173,46 @@ private func avgPoolBackward<T: TensorScalar>(_ gy: Tensor, _ gx: inout Tensor, 
         for iy in rows { for ix in cols { pdx[plane + iy * width + ix] += share } }
     }
 }
+
+/// Global average pooling of NCHW images: `[N, C, H, W]` → `[N, C]`, the mean of each channel's
+/// `H · W` values. Backward: each value receives its channel's gradient divided by `H · W`.
+public func globalAvgPool2d(_ input: Variable) -> Variable {
+    let x = input.value
+    precondition(x.rank == 4, "globalAvgPool2d: input must be [N, C, H, W], got shape \(x.shape)")
+    let (planes, area) = (x.shape[0] * x.shape[1], x.shape[2] * x.shape[3])
+    precondition(area > 0, "globalAvgPool2d: images of shape \(x.shape) have no pixels")
+    var out = Tensor(uninitializedShape: [x.shape[0], x.shape[1]], dtype: x.dtype)
+    switch x.dtype {
+    case .float32: globalAvgPoolForward(x, &out, planes, area, Float.self)
+    case .float64: globalAvgPoolForward(x, &out, planes, area, Double.self)
+    }
+    return Variable(op: "globalAvgPool2d", value: out, inputs: [input]) { gy in
+        var gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
+        switch x.dtype {
+        case .float32: globalAvgPoolBackward(gy, &gx, planes, area, Float.self)
+        case .float64: globalAvgPoolBackward(gy, &gx, planes, area, Double.self)
+        }
+        return [gx]
+    }
+}
+
+private func globalAvgPoolForward<T: TensorScalar>(_ x: Tensor, _ out: inout Tensor, _ planes: Int, _ area: Int, _: T.Type) {
+    let px = x.pointer(T.self), po = out.pointer(T.self), scale = 1 / T(area)
+    Parallel.chunks(planes, threshold: Swift.max(1, Parallel.memoryBoundThreshold / area)) { range in
+        for p in range {
+            var sum: T = 0
+            for i in (p * area)..<((p + 1) * area) { sum += px[i] }
+            po[p] = sum * scale
+        }
+    }
+}
+
+private func globalAvgPoolBackward<T: TensorScalar>(_ gy: Tensor, _ gx: inout Tensor, _ planes: Int, _ area: Int, _: T.Type) {
+    let pg = gy.pointer(T.self), pdx = gx.pointer(T.self), scale = 1 / T(area)
+    Parallel.chunks(planes, threshold: Swift.max(1, Parallel.memoryBoundThreshold / area)) { range in
+        for p in range {
+            let share = pg[p] * scale
+            for i in (p * area)..<((p + 1) * area) { pdx[i] = share }
+        }
+    }
+}

@@ -55,7 +55,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = try nabla("train", "--data", "mnist-5k", "--augment", "flip,rotate", "--epochs", "1", "--out", dir + "/run")
         #expect(run.status != 0)
-        #expect(run.stderr.contains("--augment: unknown augmentation 'rotate'; use flip, crop:PIXELS or both (flip,crop:4)"), "\(run.stderr)")
+        #expect(run.stderr.contains("--augment: unknown augmentation 'rotate'; use flip, crop:PIXELS, erase:PROBABILITY or several (flip,crop:4,erase:0.5)"), "\(run.stderr)")
 
         var csv = "a,b,label\n"
         for i in 0..<20 { csv += "\(i),\(i % 3),\(i % 2)\n" }

@@ -101,6 +101,15 @@ import Testing
             inputShape: [3, 12, 12], preprocess: .channelMean)
     }
 
+    /// Residual blocks (identity, strided 1×1 convolution and linear projections: `Add` nodes) and
+    /// global average pooling (`GlobalAveragePool`, `Flatten`), on odd-sized images.
+    @Test func residualNetworkWithGlobalAveragePooling() throws {
+        try Self.expectSameProbabilities(
+            "conv(4, 3, pad: 1), batchnorm, relu, residual(conv(4, 3, pad: 1), batchnorm, relu, conv(4, 3, pad: 1), batchnorm), relu, "
+                + "residual(conv(6, 3, stride: 2, pad: 1), batchnorm, relu, dropout(0.3)), globalavgpool, residual(linear(8), relu, linear(5))",
+            inputShape: [3, 9, 9], preprocess: .standardize)
+    }
+
     /// Each activation between two dense layers, and the per-channel ones after a convolution.
     @Test(arguments: ["relu", "tanh", "sigmoid", "leakyrelu", "leakyrelu(0.2)", "elu", "elu(0.5)", "prelu",
                       "prelu(channels: 16)", "maxout(12)", "maxout(7, pieces: 3)"])
