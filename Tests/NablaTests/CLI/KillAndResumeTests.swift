@@ -63,9 +63,9 @@ import Testing
         var random = RandomGenerator(seed: 12)
         var kills = 0
         for _ in 0..<10 {
-            // Within the first third of what a whole run takes, from its start up, so that most
+            // Within the first quarter of what a whole run takes, from its start up, so that most
             // runs are killed; one that ends first has finished the run.
-            guard try Self.run(Self.continuing(data: data, out: out), killAfter: (0.05 + 0.3 * random.nextUniform()) * duration) else { break }
+            guard try Self.run(Self.continuing(data: data, out: out), killAfter: (0.03 + 0.22 * random.nextUniform()) * duration) else { break }
             kills += 1
         }
         let last = try GradCommandTests.run(Self.continuing(data: data, out: out))
