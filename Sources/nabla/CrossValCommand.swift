@@ -8,7 +8,8 @@ struct CrossValCommand: ParsableCommand {
         commandName: "crossval",
         abstract: "Cross-validate a training recipe: one model per fold, then mean ± std of the folds' best validation accuracy.",
         discussion: """
-        The test split (--test) is held out first, as train holds it out; the rest is cut into \
+        The test split is held out first, as train holds it out (the data set's own test files, or \
+        --test of the training files); the rest is cut into \
         --folds folds (stratified with --stratify, seeded by --seed). Each fold trains a fresh \
         model on the other folds and validates on itself; --val is not used. Preprocessing is \
         fitted on each fold's training part. The std is the sample standard deviation (k - 1).
@@ -44,12 +45,7 @@ struct CrossValCommand: ParsableCommand {
         guard folds >= 2 else { throw CommandError("--folds must be at least 2, got \(folds)") }
         let spec = try config.modelSpec()
 
-        let (dataset, isImageBytes) = try config.data.loadDataset()
-        let testCount = Splits.size(config.data.test, of: dataset.count)
-        guard testCount < dataset.count else {
-            throw CommandError("--test \(config.data.test) leaves no examples for cross-validation out of \(dataset.count)")
-        }
-        let data = dataset.split(validation: 0, test: config.data.test, stratified: config.data.stratify, seed: config.seed).train
+        let (data, heldOut, isImageBytes) = try config.data.crossValidationPool(seed: config.seed)
         guard folds <= data.count / 2 else {
             throw CommandError("--folds \(folds) is too many for \(data.count) examples (each fold's validation part needs at least 2)")
         }
@@ -58,7 +54,7 @@ struct CrossValCommand: ParsableCommand {
         config.classNames = data.classNames
 
         if !quiet {
-            say("data: \(config.data.source): \(data.count) examples in \(folds) folds\(config.data.stratify ? " (stratified)" : ""), \(testCount) held out for testing; "
+            say("data: \(config.data.source): \(data.count) examples in \(folds) folds\(config.data.stratify ? " (stratified)" : ""), \(heldOut); "
                 + "examples \(data.exampleShape), \(data.classCount) classes\n")
             say("model: \(spec.source)\n")
             say("optimizer: \(config.optimizerLine), \(config.epochs) epochs\n")

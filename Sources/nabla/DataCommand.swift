@@ -16,8 +16,11 @@ struct DataInfoCommand: ParsableCommand {
         abstract: "Print what a data set holds: format, count, shape, classes and counts per class, value range."
     )
 
-    @Argument(help: "A shipped data set (mnist-5k), a folder of IDX or CIFAR-10 files, a CSV file or a .npy features file.")
+    @Argument(help: "A data set's name (\(Datasets.allNames.joined(separator: ", "))), a folder of IDX, CIFAR-10 or image files, a CSV file or a .npy features file.")
     var path: String = "mnist-5k"
+
+    @Option(help: "Image folders: resize every image to this height and width.")
+    var imageSize: Int?
 
     @Option(help: "The CSV column holding the label: a name or an index.")
     var labelColumn: String = "-1"
@@ -29,20 +32,20 @@ struct DataInfoCommand: ParsableCommand {
     var classes: Int?
 
     func run() throws {
-        try reportingErrors {
-            let recipe = DataRecipe(source: path, labels: labels, labelColumn: labelColumn, classes: classes)
+        do {
+            var recipe = DataRecipe(source: path, labels: labels, labelColumn: labelColumn, classes: classes)
+            recipe.imageSize = imageSize
             try recipe.validate()
-            let (data, isImageBytes) = try recipe.loadDataset()
-            print(DataInfoCommand.describe(data, name: path, format: format(), isImageBytes: isImageBytes))
+            let parts = try recipe.loadParts()
+            var text = DataInfoCommand.describe(parts.all, name: path, format: parts.format, isImageBytes: parts.isImageBytes)
+            if parts.validation != nil || parts.test != nil { text += "\nparts: \(parts.sizes) (its own splits)" }
+            for note in parts.notes { text += "\nnote: \(note)" }
+            if !parts.skipped.isEmpty { text += "\nskipped \(parts.skipped.count) unreadable images: " + parts.skipped.prefix(5).joined(separator: "; ") }
+            print(text)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
         }
-    }
-
-    private func format() -> String {
-        if Datasets.names.contains(path) { return "shipped data set" }
-        if path.hasSuffix(".csv") || path.hasSuffix(".csv.gz") { return "CSV" }
-        if path.hasSuffix(".npy") { return "NumPy .npy" }
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return files.contains { $0.contains("idx3-ubyte") } ? "MNIST IDX folder" : "CIFAR-10 binary folder"
     }
 
     static func describe(_ data: Dataset, name: String, format: String, isImageBytes: Bool) -> String {

@@ -14,16 +14,19 @@ import Darwin
 struct DataDownloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download",
-        abstract: "Download MNIST or CIFAR-10, checking sizes and MD5 checksums.",
+        abstract: "Download MNIST, Fashion-MNIST or CIFAR-10, checking sizes and MD5 checksums.",
         discussion: """
         mnist: the four gzip-compressed IDX files (11.6 MB), kept compressed; \
         from \(DataSources.mnist.baseURL)
+        fashion-mnist: the four gzip-compressed IDX files (30.9 MB), kept compressed; from \
+        \(DataSources.fashionMNIST.baseURL) (Debian's dataset-fashion-mnist package has them too: \
+        without --to, a copy it installed is used instead)
         cifar10: the binary version (170 MB), unpacked into DIR/cifar-10-batches-bin/; \
         from \(DataSources.cifar10.baseURL)
 
         Files already in place and valid are not fetched again. An interrupted download is kept \
         as FILE.part and resumed by the next run. A file whose size or MD5 checksum is wrong is \
-        deleted and reported. Afterwards: nabla train --data DIR ...
+        deleted and reported. Afterwards: nabla train --data NAME (found in data/NAME) or --data DIR.
 
         --mirror URL (or the environment variable \(DataSources.mirrorEnvironmentVariable)) fetches \
         every file from URL/FILE instead of the official address.
@@ -47,6 +50,10 @@ struct DataDownloadCommand: ParsableCommand {
 
     func run() throws {
         let source = DataSources.named(dataset)!
+        if directory == nil, let known = Datasets.known(source.name), let folder = known.locate() {
+            print("\(source.title) is already in \(folder); use it with --data \(source.name)")
+            return
+        }
         let folder = directory ?? "data/\(source.name)"
         let printer = DownloadProgressPrinter(inPlace: isatty(STDOUT_FILENO) == 1)
         let downloader = Downloader(mirror: mirror, onEvent: { printer.handle($0) })
@@ -55,7 +62,8 @@ struct DataDownloadCommand: ParsableCommand {
             printer.line("Downloading \(source.title) into \(folder) from \(base)")
             let report = try downloader.download(source, to: folder)
             let fetched = report.transferred == 0 ? "nothing to download" : "\(grouped(report.transferred)) bytes downloaded"
-            printer.line("\(source.title) is ready in \(folder) (\(fetched)); use it with --data \(folder)")
+            let name = directory == nil ? source.name : folder
+            printer.line("\(source.title) is ready in \(folder) (\(fetched)); use it with --data \(name)")
         } catch let error as DataError {
             printer.clear()
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

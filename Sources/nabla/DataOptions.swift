@@ -8,8 +8,8 @@ import Nabla
 struct DataOptions: ParsableArguments {
     private static let defaults = DataRecipe()
 
-    @Option(help: ArgumentHelp("A shipped data set (mnist-5k), a folder of MNIST IDX or CIFAR-10 binary files, a CSV file (.csv, .csv.gz) or a .npy features file (with --labels). "
-        + "(default: \(defaults.source))"))
+    @Option(help: ArgumentHelp("A data set's name (\(Datasets.allNames.joined(separator: ", "))), a folder of MNIST IDX, CIFAR-10 binary or image files "
+        + "(class folders of .png/.jpg), a CSV file (.csv, .csv.gz) or a .npy features file (with --labels). (default: \(defaults.source))"))
     var data: String?
 
     @Option(help: "The labels .npy file that goes with a .npy features file.")
@@ -29,8 +29,21 @@ struct DataOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Validation split: a fraction in [0, 1) or a whole count. (default: \(defaults.validation))")
     var val: Double?
 
-    @Option(parsing: .unconditional, help: "Test split held out from training: a fraction in [0, 1) or a whole count. (default: \(defaults.test))")
+    @Option(parsing: .unconditional, help: ArgumentHelp("Test split drawn at random from the training files: a fraction in [0, 1) or a whole count; 0 for none. "
+        + "(default: the data set's own test files, else \(DataRecipe.defaultTest))"))
     var test: Double?
+
+    @Option(parsing: .unconditional, help: "Seed of the random splits alone, so that runs with different --seed share them. (default: --seed)")
+    var splitSeed: UInt64?
+
+    @Option(parsing: .unconditional, help: "Image folders: resize every image to this height and width (bilinear). (default: all images must have one size)")
+    var imageSize: Int?
+
+    @Flag(help: "Image folders: skip unreadable images (counted and listed) instead of stopping at the first.")
+    var skipBad = false
+
+    @Option(help: "The axis order of a .npy array of images: nchw (channels first) or nhwc (channels last). (default: nchw)")
+    var layout: String?
 
     @Option(parsing: .unconditional, help: "The number of classes, when the labels need not cover them all; a label at or above it is an error. (default: the largest label + 1)")
     var classes: Int?
@@ -45,7 +58,8 @@ struct DataOptions: ParsableArguments {
     var given: [String] {
         [data.map { _ in "--data" }, labels.map { _ in "--labels" }, labelColumn.map { _ in "--label-column" },
          preprocess.map { _ in "--preprocess" }, scale.map { _ in "--scale" }, val.map { _ in "--val" },
-         test.map { _ in "--test" }, classes.map { _ in "--classes" }, stratify ? "--stratify" : nil, seed.map { _ in "--seed" }].compactMap { $0 }
+         test.map { _ in "--test" }, classes.map { _ in "--classes" }, stratify ? "--stratify" : nil, seed.map { _ in "--seed" }, splitSeed.map { _ in "--split-seed" },
+         imageSize.map { _ in "--image-size" }, skipBad ? "--skip-bad" : nil, layout.map { _ in "--layout" }].compactMap { $0 }
     }
 
     /// Writes the given options into `recipe`.
@@ -66,6 +80,15 @@ struct DataOptions: ParsableArguments {
         if let classes { recipe.data.classes = classes }
         if stratify { recipe.data.stratify = true }
         if let seed { recipe.seed = seed }
+        if let splitSeed { recipe.data.splitSeed = splitSeed }
+        if let imageSize { recipe.data.imageSize = imageSize }
+        if skipBad { recipe.data.skipBad = true }
+        if let layout {
+            guard let value = ImageLayout(rawValue: layout) else {
+                throw SettingError(field: "data.layout", "unknown layout '\(layout)'; choose nchw or nhwc")
+            }
+            recipe.data.layout = value
+        }
     }
 
     /// A recipe holding these options and the defaults for the rest.
@@ -96,8 +119,10 @@ struct ModelOptions: ParsableArguments {
 let flagOfField = [
     "data": "--data", "data.source": "--data", "data.labels": "--labels", "data.labelColumn": "--label-column",
     "data.validation": "--val", "data.test": "--test", "data.preprocess": "--preprocess", "data.scale": "--scale", "data.classes": "--classes",
+    "data.imageSize": "--image-size", "data.skipBad": "--skip-bad", "data.layout": "--layout", "data.splitSeed": "--split-seed",
     "initializer": "--init", "model": "--model", "optimizer.kind": "--optimizer", "optimizer.learningRate": "--lr",
-    "optimizer.momentum": "--momentum", "optimizer.weightDecay": "--weight-decay", "schedule": "--lr-decay",
+    "optimizer.momentum": "--momentum", "optimizer.weightDecay": "--weight-decay", "schedule": "--schedule",
     "regularization": "--reg", "epochs": "--epochs", "batchSize": "--batch-size", "augmentation": "--augment",
     "earlyStopping.metric": "--early-stopping", "earlyStopping.patience": "--patience", "checkpointEvery": "--checkpoint-every",
+    "schedule.warmup": "--warmup", "labelSmoothing": "--label-smoothing", "clipGradientNorm": "--clip-grad-norm", "targetAccuracy": "--target-accuracy",
 ]

@@ -12,7 +12,8 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
         The run's test split is rebuilt from the data options and seed saved in its config.json, \
         and the preprocessing fitted on its training split is applied (not refitted). With --data, \
-        all of another data set is evaluated instead.
+        another data set is evaluated instead: its own test files when it has them (fashion-mnist's \
+        10,000, a folder holding only t10k-* files, an image folder's test/), else all of it.
 
         Several runs are evaluated one by one and as an ensemble that averages their predicted \
         probabilities; they must share the input shape and the classes. The evaluation data \
@@ -21,6 +22,7 @@ struct EvaluateCommand: ParsableCommand {
         Examples:
           nabla evaluate runs/mnist
           nabla evaluate runs/mnist --data mnist-test/
+          nabla evaluate runs/fashion --data fashion-mnist
           nabla evaluate runs/a runs/b runs/c
         """
     )
@@ -28,7 +30,8 @@ struct EvaluateCommand: ParsableCommand {
     @Argument(help: "Run folders (made by nabla train --out DIR); several form an ensemble.")
     var runs: [String]
 
-    @Option(help: "Evaluate on all of this data set instead of the run's test split: a shipped name, an IDX or CIFAR-10 folder, a CSV file or a .npy file (with --labels).")
+    @Option(help: ArgumentHelp("Evaluate on this data set instead of the run's test split (on its own test files when it has them, else on all of it): "
+        + "a data set's name, an IDX, CIFAR-10 or image folder (a test-only one too), a CSV file or a .npy file (with --labels)."))
     var data: String?
 
     @Option(help: "The labels .npy file that goes with a .npy --data file.")
@@ -36,6 +39,9 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "The CSV label column of --data (name or index; negative counts from the end).")
     var labelColumn: String = "-1"
+
+    @Option(help: "Resize the images of an image folder --data to this height and width. (default: the run's own --image-size)")
+    var imageSize: Int?
 
     @Option(help: "The weights file in each run folder.")
     var weights: String = "best.safetensors"
@@ -87,38 +93,50 @@ struct EvaluateCommand: ParsableCommand {
         print(ClassificationReport(probabilities: ensembleProbabilities(all), labels: dataset.labels, classNames: classNames))
     }
 
-    /// The raw examples to evaluate on, and how to name them: the run's test split, or `--data`.
+    /// The raw examples to evaluate on, and how to name them: the run's test split, or `--data`
+    /// (its own test files when it has them, else all of it).
     private func evaluationData(_ run: TrainedRun) throws -> (Dataset, String) {
         let config = run.config
         if let data {
-            var (dataset, _) = try DataRecipe(source: data, labels: labels, labelColumn: labelColumn).loadDataset()
+            var recipe = DataRecipe(source: data, labels: labels, labelColumn: labelColumn)
+            recipe.imageSize = imageSize ?? config.data.imageSize
+            let parts = try recipe.loadParts()
+            var (dataset, source) = parts.test.map { ($0, "the test files of \(data)") } ?? (parts.all, data)
             guard dataset.count > 0 else { throw CommandError("\(data): no examples") }
+            let numbered = (0..<dataset.classCount).map(String.init)
+            if dataset.classNames != numbered && dataset.classNames != config.classNames {
+                throw CommandError("\(data): its classes (\(dataset.classNames.joined(separator: ", "))) differ from \(run.folder)'s "
+                                   + "(\(config.classNames.joined(separator: ", ")))")
+            }
             if let i = dataset.labels.firstIndex(where: { $0 >= config.classNames.count }) {
                 let classes = config.classNames.count
                 throw CommandError("\(data): example \(i) has label \(dataset.labels[i]), but \(run.folder) knows only \(classes) classes (0–\(classes - 1))")
             }
             dataset.classNames = config.classNames
-            return (dataset, data)
+            if !parts.skipped.isEmpty { source += " (\(parts.skipped.count) unreadable images skipped)" }
+            return (dataset, source)
         }
-        let (dataset, _) = try config.data.loadDataset()
-        guard config.data.test > 0 else {
+        guard config.data.test != 0 else {
             throw CommandError("\(run.folder) has no test split (it was trained with --test 0); evaluate it on another data set with --data")
         }
-        guard dataset.exampleShape == config.inputShape, dataset.classNames == config.classNames else {
-            throw CommandError("\(config.data.source) has changed since \(run.folder) was trained: its examples are \(dataset.exampleShape) "
-                               + "in \(dataset.classCount) classes, the run's \(config.inputShape) in \(config.classNames.count)")
+        let (splits, origins, _) = try config.data.splits(seed: config.seed)
+        let test = splits.test
+        guard test.exampleShape == config.inputShape, test.classNames == config.classNames else {
+            throw CommandError("\(config.data.source) has changed since \(run.folder) was trained: its examples are \(test.exampleShape) "
+                               + "in \(test.classCount) classes, the run's \(config.inputShape) in \(config.classNames.count)")
         }
-        let validationCount = Splits.size(config.data.validation, of: dataset.count), testCount = Splits.size(config.data.test, of: dataset.count)
-        guard validationCount + testCount < dataset.count else {
-            throw CommandError("\(config.data.source) has changed since \(run.folder) was trained: \(dataset.count) examples are too few for its splits")
+        guard test.count > 0 else {
+            throw CommandError("\(run.folder) has no test split; evaluate it on another data set with --data")
         }
-        let splits = dataset.split(validation: config.data.validation, test: config.data.test, stratified: config.data.stratify, seed: config.seed)
-        return (splits.test, "test split of \(config.data.source)")
+        return (test, "test split of \(config.data.source): \(origins.test)")
     }
 
     /// Whether two runs cut the same data into the same splits.
     private func sameSplit(_ a: TrainingRecipe, _ b: TrainingRecipe) -> Bool {
-        a.data.source == b.data.source && a.data.labels == b.data.labels && a.data.labelColumn == b.data.labelColumn
-            && a.data.validation == b.data.validation && a.data.test == b.data.test && a.data.stratify == b.data.stratify && a.seed == b.seed
+        // A data set's own test files are every run's test split, whatever the seeds.
+        if a.data.source == b.data.source, let test = a.splits?.test, test.hasPrefix("the data set's"), b.splits?.test == test { return true }
+        return a.data.source == b.data.source && a.data.labels == b.data.labels && a.data.labelColumn == b.data.labelColumn
+            && a.data.validation == b.data.validation && a.data.test == b.data.test && a.data.stratify == b.data.stratify
+            && (a.data.splitSeed ?? a.seed) == (b.data.splitSeed ?? b.seed) && a.data.poolsTestFiles == b.data.poolsTestFiles
     }
 }

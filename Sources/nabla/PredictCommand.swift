@@ -16,6 +16,10 @@ struct PredictCommand: ParsableCommand {
         (pixel bytes 0–255 for image runs): the run's own preprocessing is applied. Each example \
         must hold as many values as the run's examples; it takes their shape.
 
+        When the inputs have labels (an IDX images file with its labels file beside it, a CSV \
+        file's --label-column, images in folders named for the run's classes), each line says \
+        whether the prediction is right (✓, or ✗ and the true class) and the accuracy follows.
+
         Output: one line per example, FILE[row]: class NAME (p=0.97), with the next most probable \
         classes when --top is above 1 (FILE[row]: class 7 (p=0.97), then 9 (p=0.02), 4 (p<0.01)); \
         --json prints one JSON document with every probability.
@@ -60,7 +64,9 @@ struct PredictCommand: ParsableCommand {
         // Read and check every file before printing anything.
         let inputs = try files.map { file in (file, try trained.prepare(try readInputs(file, exampleShape: trained.config.inputShape), file: file)) }
         var predictions: [Prediction] = []
+        var correct = 0, labelled = 0
         for (file, features) in inputs {
+            let known = try labels(of: file, count: features.shape[0], classNames: classNames)
             let p = predictProbabilities(trained.model, features, batchSize: batchSize)
             let rows = features.shape[0], c = classNames.count
             let values = p.floats
@@ -68,14 +74,17 @@ struct PredictCommand: ParsableCommand {
                 let probabilities = Array(values[(row * c)..<((row + 1) * c)])
                 let ranked = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || probabilities[$0] == probabilities[$1] && $0 < $1 }
                 let best = ranked.prefix(top).map { ClassProbability(class: classNames[$0], probability: shortest(probabilities[$0])) }
+                let label = known?[row]
                 predictions.append(Prediction(file: file, row: row, class: best[0].class, probability: best[0].probability,
-                                              top: best, probabilities: probabilities.map(shortest)))
+                                              top: best, probabilities: probabilities.map(shortest), label: label.map { classNames[$0] }))
+                if let label { labelled += 1; if label == ranked[0] { correct += 1 } }
             }
         }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let document = PredictionDocument(run: folder, weights: weights, classes: classNames, predictions: predictions)
+            let accuracy = labelled > 0 ? Double(correct) / Double(labelled) : nil
+            let document = PredictionDocument(run: folder, weights: weights, classes: classNames, accuracy: accuracy, predictions: predictions)
             print(String(decoding: try encoder.encode(document), as: UTF8.self))
             return
         }
@@ -85,8 +94,49 @@ struct PredictCommand: ParsableCommand {
             }
             var line = "\(prediction.file)[\(prediction.row)]: class \(format(prediction.top[0]))"
             if prediction.top.count > 1 { line += ", then " + prediction.top.dropFirst().map(format).joined(separator: ", ") }
+            if let label = prediction.label { line += label == prediction.class ? " ✓" : " ✗ (is \(label))" }
             print(line)
         }
+        if labelled > 0 {
+            let of = labelled == predictions.count ? "" : " labelled"
+            print(String(format: "accuracy: %.4f (%d of %d\(of) examples)", Double(correct) / Double(labelled), correct, labelled))
+        }
+    }
+
+    /// The labels of `file`'s examples when it has them, as the run's class indices: an IDX images
+    /// file's labels file beside it, a CSV file's --label-column, an image's class folder.
+    private func labels(of file: String, count: Int, classNames: [String]) throws -> [Int]? {
+        let lower = file.lowercased(), name = (file as NSString).lastPathComponent
+        func index(_ text: String, _ what: String) throws -> Int {
+            if let i = classNames.firstIndex(of: text) { return i }
+            throw DataError(file: file, "\(what) '\(text)' is not one of the run's classes (\(classNames.joined(separator: ", ")))")
+        }
+        func checked(_ label: Int) throws -> Int {
+            guard classNames.indices.contains(label) else {
+                throw DataError(file: file, "label \(label), but the run knows only \(classNames.count) classes (0–\(classNames.count - 1))")
+            }
+            return label
+        }
+        if [".png", ".jpg", ".jpeg"].contains(where: lower.hasSuffix) {
+            let folder = ((file as NSString).deletingLastPathComponent as NSString).lastPathComponent
+            return classNames.contains(folder) ? [try index(folder, "class folder")] : nil
+        }
+        if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz"), let labelColumn {
+            let column: CSVReader.LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
+            let data = try CSVReader.load(file, labelColumn: column, classCount: classNames.count, allowNonFinite: true)
+            let numbered = data.classNames == (0..<data.classCount).map(String.init)
+            return try data.labels.map { numbered ? try checked($0) : try index(data.classNames[$0], "label") }
+        }
+        if name.contains("images-idx3-ubyte") {
+            let labelsFile = (file as NSString).deletingLastPathComponent + "/" + name.replacingOccurrences(of: "images-idx3-ubyte", with: "labels-idx1-ubyte")
+            guard FileManager.default.fileExists(atPath: labelsFile) else { return nil }
+            let labels = try IDX.readLabels(labelsFile)
+            guard labels.count == count else {
+                throw DataError(file: labelsFile, "\(labels.count) labels, but \(file) holds \(count) images")
+            }
+            return try labels.map(checked)
+        }
+        return nil
     }
 
     /// The raw examples `[N, …]` in `file`, by its kind: IDX images (by their magic number), CSV or
@@ -182,6 +232,8 @@ struct Prediction: Encodable {
     var top: [ClassProbability]
     /// In class order.
     var probabilities: [Double]
+    /// The true class, when the input has labels.
+    var label: String?
 }
 
 /// `nabla predict --json`'s output.
@@ -189,5 +241,7 @@ struct PredictionDocument: Encodable {
     var run: String
     var weights: String
     var classes: [String]
+    /// Over the examples with labels, when some have.
+    var accuracy: Double?
     var predictions: [Prediction]
 }

@@ -165,8 +165,9 @@ struct SearchCommand: ParsableCommand {
         var model = recipe.model
         var values: [String: String] = [
             "--lr": "\(recipe.optimizer.learningRate)", "--reg": "\(recipe.regularization)", "--batch-size": "\(recipe.batchSize)",
-            "--momentum": "\(recipe.optimizer.momentum)", "--weight-decay": "\(recipe.optimizer.weightDecay)",
+            "--momentum": "\(recipe.optimizer.momentum)",
         ]
+        if let weightDecay = recipe.optimizer.weightDecay { values["--weight-decay"] = "\(weightDecay)" }
         if case .multiplicative(let decay) = recipe.schedule { values["--lr-decay"] = "\(decay)" }
         for (name, value) in settings {
             let text = value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : "\(value)"
@@ -175,14 +176,20 @@ struct SearchCommand: ParsableCommand {
         // `--flag=value`, so that negative numbers are not taken for options.
         let data = recipe.data
         var args = ["--data=\(data.withAbsolutePaths.source)", "--label-column=\(data.labelColumn)", "--preprocess=\(data.preprocess.rawValue)",
-                    "--scale=\(data.scale)", "--val=\(data.validation)", "--test=\(data.test)", "--seed=\(recipe.seed)",
+                    "--scale=\(data.scale)", "--val=\(data.validation)", "--seed=\(recipe.seed)",
                     "--model=\(model)", "--optimizer=\(recipe.optimizer.kind.rawValue)", "--epochs=\(epochs)"]
         for (flag, value) in values.sorted(by: { $0.key < $1.key }) { args.append("\(flag)=\(value)") }
         if let labels = data.withAbsolutePaths.labels { args.append("--labels=\(labels)") }
+        if let test = data.test { args.append("--test=\(test)") }
+        if let splitSeed = data.splitSeed { args.append("--split-seed=\(splitSeed)") }
+        if let imageSize = data.imageSize { args.append("--image-size=\(imageSize)") }
+        if data.skipBad { args.append("--skip-bad") }
+        if data.layout != .nchw { args.append("--layout=\(data.layout.rawValue)") }
         if data.stratify { args.append("--stratify") }
         if recipe.fullBatch { args.append("--full-batch") }
         if !recipe.augmentation.isIdentity { args.append("--augment=\(recipe.augmentation.text)") }
         if let initializer = recipe.initializer { args.append("--init=\(initializer.text)") }
+        args += recipe.trainingAidArguments
         if let stopping = recipe.earlyStopping { args += ["--early-stopping=\(stopping.metric)", "--patience=\(stopping.patience)"] }
         return args
     }

@@ -84,6 +84,8 @@ struct TrainCommand: ParsableCommand {
             try RunFolder.writeConfig(config, to: folder)
             let best = BestModel(file: folder + "/best.safetensors")
             best.metadata = ["model": spec.source]
+            // (Looked up among the recipe's callbacks: `callback(_:)` would settle the standard ones too early.)
+            trainer.callbacks.lazy.compactMap { $0 as? TargetAccuracy }.first?.file = folder + "/time_to_accuracy.json"
             trainer.callbacks += [best, Checkpointer(folder: folder, every: config.checkpointEvery, metadata: ["model": spec.source]), RunRecorder(folder: folder)]
             let logPath = folder + "/train.log"
             if resume == nil || !FileManager.default.fileExists(atPath: logPath) {
@@ -111,6 +113,7 @@ struct TrainCommand: ParsableCommand {
         if !quiet {
             say("data: \(config.data.source): \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test; examples "
                 + "\(splits.train.exampleShape), \(splits.train.classCount) classes\n")
+            for line in config.splits?.lines ?? [] { say(line + "\n") }
             say("model: \(spec.source) (\(summary.filter { $0.depth == 0 }.reduce(0) { $0 + $1.parameters }) parameters)\n")
             say("optimizer: \(config.optimizerLine)\n")
         }
@@ -129,6 +132,11 @@ struct TrainCommand: ParsableCommand {
             say(String(format: "test accuracy: %f (%d examples)\n", testAccuracy, splits.test.count))
         }
         if !quiet { say(String(format: "trained %d epochs in %.1f s\n", result.epochsRun - trainer.startEpoch, seconds)) }
+        if let target = trainer.callback(TargetAccuracy.self) {
+            // DAWNBench's measure: the training time (steps and evaluations) until the target was first met.
+            say(target.reached.map { String(format: "time to %g validation accuracy: %.1f s (epoch %d)\n", target.target, $0.seconds, $0.epoch) }
+                ?? String(format: "target validation accuracy %g not reached in %d epochs\n", target.target, result.epochsRun))
+        }
         if let folder, !quiet { say("run written to \(folder)\n") }
         switch result.stopReason {
         case .diverged: throw ExitCode(2)

@@ -85,6 +85,20 @@ public enum DataSources {
         ]
     )
 
+    /// Fashion-MNIST: 60,000 training and 10,000 test images of clothing, 28×28, as IDX files, from
+    /// Zalando Research's own server (sizes and checksums as Zalando and torchvision publish them).
+    public static let fashionMNIST = DataSource(
+        name: "fashion-mnist",
+        title: "Fashion-MNIST",
+        baseURL: "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        files: [
+            RemoteFile(name: "train-images-idx3-ubyte.gz", size: 26_421_880, md5: "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+            RemoteFile(name: "train-labels-idx1-ubyte.gz", size: 29_515, md5: "25c81989df183df01b3e8a0aad5dffbe"),
+            RemoteFile(name: "t10k-images-idx3-ubyte.gz", size: 4_422_102, md5: "bef4ecab320f06d8554ea6380940ec79"),
+            RemoteFile(name: "t10k-labels-idx1-ubyte.gz", size: 5_148, md5: "bb300cfdad3c16e7a12a480ee83cd310"),
+        ]
+    )
+
     /// CIFAR-10: 50,000 training and 10,000 test colour images, 32×32, in ten classes, as binary
     /// batches (10,000 records of 3,073 bytes each).
     public static let cifar10 = DataSource(
@@ -102,12 +116,12 @@ public enum DataSources {
     )
 
     /// Every data set in the catalog.
-    public static let all: [DataSource] = [mnist, cifar10]
+    public static let all: [DataSource] = [mnist, fashionMNIST, cifar10]
 
     /// The data set with this name (case-insensitive; `cifar-10` and `cifar_10` also find `cifar10`),
     /// or nil.
     public static func named(_ name: String) -> DataSource? {
         let key = name.lowercased().filter { $0 != "-" && $0 != "_" }
-        return all.first { $0.name == key }
+        return all.first { $0.name.filter { $0 != "-" } == key }
     }
 }

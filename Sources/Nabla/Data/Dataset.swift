@@ -190,3 +190,27 @@ public struct Dataset {
                        labels: a.labels + b.labels, classNames: a.classNames)
     }
 }
+
+extension Dataset {
+    /// Images stored channels-last (`[H, W, C]` per example, NumPy's and TensorFlow's order) turned
+    /// channels-first (`[C, H, W]`, what convolutions take); compact data stays compact.
+    /// - Precondition: examples of rank 3, not preprocessed.
+    public func channelsFirst() -> Dataset {
+        precondition(exampleShape.count == 3 && preprocessor == nil, "Dataset: channelsFirst needs raw [H, W, C] examples")
+        let (h, w, c) = (exampleShape[0], exampleShape[1], exampleShape[2])
+        var copy = self
+        switch storage {
+        case .tensor(let t): copy.storage = .tensor(t.permuted([0, 3, 1, 2]))
+        case .bytes(let bytes, _):
+            var out = [UInt8](repeating: 0, count: bytes.count)
+            let plane = h * w, width = plane * c
+            for n in 0..<count {
+                for p in 0..<plane {
+                    for k in 0..<c { out[n * width + k * plane + p] = bytes[n * width + p * c + k] }
+                }
+            }
+            copy.storage = .bytes(out, exampleShape: [c, h, w])
+        }
+        return copy
+    }
+}

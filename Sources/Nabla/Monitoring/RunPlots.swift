@@ -1,69 +1,23 @@
 import Foundation
 
-/// A run's record as `nabla train` leaves it in its folder: the loss of every step (`steps.csv`),
-/// the metrics of every epoch (`history.csv`: epoch, loss, train_acc, val_acc, val_loss, lr) and
-/// the update-to-weight ratios of every epoch (`update_ratios.csv`: epoch, then one column per
-/// parameter tensor).
-public struct RunRecord: Equatable {
-    /// The loss of each iteration.
-    public var stepLosses: [Double]
-    /// Each epoch's metrics by column name.
-    public var epochs: [[String: Double]]
-    /// Each epoch's update ratios by parameter name, with its `epoch`.
-    public var updateRatios: [[String: Double]]
+/// A run's record as `nabla train` leaves it in its folder: the trainer's `History`, read back
+/// from `history.csv`, `steps.csv` and `update_ratios.csv` (one type and one CSV format for both).
+public typealias RunRecord = History
 
-    /// A record from its parts.
-    public init(stepLosses: [Double], epochs: [[String: Double]], updateRatios: [[String: Double]] = []) {
-        self.stepLosses = stepLosses
-        self.epochs = epochs
-        self.updateRatios = updateRatios
-    }
-
-    /// The record of a history kept in memory.
-    public init(_ history: History) {
-        self.init(stepLosses: history.stepLosses, epochs: history.epochs, updateRatios: history.updateRatios)
-    }
-
+extension History {
     /// Reads `history.csv` and `steps.csv` from a run folder, and `update_ratios.csv` when it is there
     /// (runs of older versions lack it).
     /// - Throws: `MonitoringError` naming the missing file.
-    public static func read(_ folder: String) throws -> RunRecord {
-        func load(_ name: String) throws -> [[String: Double]] {
+    public static func read(_ folder: String) throws -> History {
+        func load(_ name: String) throws -> String {
             let path = folder + "/" + name
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw MonitoringError("\(path) is missing: is \(folder) a run folder? (the history is written after each epoch)")
             }
-            return parseCSV(text)
+            return text
         }
-        let epochs = try load("history.csv")
-        let steps = try load("steps.csv")
-        let ratios = (try? String(contentsOfFile: folder + "/update_ratios.csv", encoding: .utf8)).map(parseCSV) ?? []
-        return RunRecord(stepLosses: steps.map { $0["loss"] ?? .nan }, epochs: epochs, updateRatios: ratios)
-    }
-
-    /// Rows of a CSV file with a header line, as numbers by column name (empty cells left out;
-    /// `nan` and `inf` read as such).
-    public static func parseCSV(_ text: String) -> [[String: Double]] {
-        let lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
-        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else { return [] }
-        return lines.dropFirst().map { line in
-            var row: [String: Double] = [:]
-            for (name, cell) in zip(header, line.split(separator: ",", omittingEmptySubsequences: false)) {
-                if let value = Double(cell.trimmingCharacters(in: .whitespaces)) { row[name] = value }
-            }
-            return row
-        }
-    }
-
-    /// One metric per epoch (NaN where an epoch lacks it).
-    public func metric(_ name: String) -> [Double] { epochs.map { $0[name] ?? .nan } }
-
-    /// The epoch numbers.
-    public var epochNumbers: [Double] { epochs.enumerated().map { $0.element["epoch"] ?? Double($0.offset + 1) } }
-
-    /// The parameter names with update ratios, in the model's order.
-    public var updateRatioNames: [String] {
-        Set(updateRatios.flatMap(\.keys)).subtracting(["epoch"]).sorted(by: History.naturalOrder)
+        let ratios = (try? String(contentsOfFile: folder + "/update_ratios.csv", encoding: .utf8)) ?? ""
+        return History(epochCSV: try load("history.csv"), stepCSV: try load("steps.csv"), updateRatioCSV: ratios)
     }
 }
 
@@ -117,8 +71,16 @@ public enum RunPlots {
                          integerX: true)
     }
 
-    /// The learning rate per epoch (log scale when it changes more than tenfold).
+    /// The learning rate of every iteration (per epoch for runs that did not record it), on a log
+    /// scale when it changes more than tenfold.
     public static func learningRateChart(_ record: RunRecord) -> LineChart {
+        if record.stepLearningRates.contains(where: { $0.isFinite }) {
+            let lr = record.stepLearningRates
+            let positive = lr.filter { $0.isFinite && $0 > 0 }
+            let logScale = (positive.max() ?? 1) / max(positive.min() ?? 1, 1e-300) > 10
+            return LineChart(title: "learning rate" + (logScale ? " (log scale)" : ""), xLabel: "iteration", yLabel: "learning rate",
+                             series: [Series("", y: lr, color: Color.palette[2], lineWidth: 2)], logScaleY: logScale, includeZeroY: !logScale)
+        }
         let lr = record.metric("lr")
         let positive = lr.filter { $0.isFinite && $0 > 0 }
         let logScale = (positive.max() ?? 1) / max(positive.min() ?? 1, 1e-300) > 10

@@ -3,7 +3,7 @@ import Foundation
 /// Writes a run as a TensorBoard event file (`events.out.tfevents.<time>.<host>` in `directory`),
 /// so that `tensorboard --logdir DIR` shows it, live:
 ///
-/// - `loss`: the loss of every step, at the step's number (counted over the whole run);
+/// - `loss`, `lr`: the loss and learning rate of every step, at the step's number (counted over the whole run);
 /// - `epoch/loss`, `epoch/train_acc`, `epoch/val_acc`, `epoch/val_loss`, `epoch/lr`: each epoch's
 ///   metrics, at the epoch's number;
 /// - `update_ratio/<parameter>`: the epoch's update-to-weight ratios, when a history is given;
@@ -56,7 +56,9 @@ public final class TensorBoardLogger: TrainingCallback {
     deinit { try? handle.close() }
 
     public func batchDidEnd(_ state: TrainingState, loss: Double) throws {
-        append(TensorBoardEvent.scalars([("loss", loss)], step: state.step, wallTime: Date().timeIntervalSince1970))
+        // The rate of this step: per-step schedules change it within an epoch.
+        append(TensorBoardEvent.scalars([("loss", loss), ("lr", state.optimizer.learningRate)], step: state.step,
+                                        wallTime: Date().timeIntervalSince1970))
     }
 
     public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {

@@ -25,10 +25,16 @@ public struct OptimizerRecipe: Codable, Equatable, Sendable {
     public var learningRate: Double
     /// μ of `momentum` and `nesterov`.
     public var momentum: Double
-    /// The decoupled weight decay of `adamw`.
-    public var weightDecay: Double
+    /// Decoupled weight decay λ (`w -= lr·λ·w` before each step, as AdamW), for every rule; nil for
+    /// the rule's default (`defaultWeightDecay`).
+    public var weightDecay: Double?
 
-    public init(_ kind: Kind = .momentum, learningRate: Double = 0.05, momentum: Double = 0.9, weightDecay: Double = 0.01) {
+    /// The decay a rule gets when none is given: PyTorch's 0.01 for `adamw`, none for the others.
+    public var defaultWeightDecay: Double { kind == .adamw ? 0.01 : 0 }
+    /// The decay used: the one given, or the rule's default.
+    public var effectiveWeightDecay: Double { weightDecay ?? defaultWeightDecay }
+
+    public init(_ kind: Kind = .momentum, learningRate: Double = 0.05, momentum: Double = 0.9, weightDecay: Double? = nil) {
         self.kind = kind
         self.learningRate = learningRate
         self.momentum = momentum
@@ -45,17 +51,37 @@ public struct OptimizerRecipe: Codable, Equatable, Sendable {
         self.init(try c.decodeIfPresent(Kind.self, forKey: .kind) ?? defaults.kind,
                   learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? defaults.learningRate,
                   momentum: try c.decodeIfPresent(Double.self, forKey: .momentum) ?? defaults.momentum,
-                  weightDecay: try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? defaults.weightDecay)
+                  weightDecay: try c.decodeIfPresent(Double.self, forKey: .weightDecay))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(momentum, forKey: .momentum)
+        try c.encodeIfPresent(weightDecay, forKey: .weightDecay)
     }
 
     /// Checks the settings without parameters (each rule checks its own as it is built, too).
+    /// - Throws: `SettingError` for a negative weight decay, `OptimizerError` for the rest.
     public func validate() throws {
+        if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) {
+            throw SettingError(field: "optimizer.weightDecay", "must be a number ≥ 0, got \(weightDecay)")
+        }
         _ = try make(for: [("probe", Variable(.zeros([1]), requiresGrad: true))])
     }
 
-    /// The optimizer for `parameters`.
+    /// The optimizer for `parameters`: the rule, with decoupled weight decay when it has some
+    /// (`adamw` decays itself; the others are wrapped in `DecoupledWeightDecay`).
     /// - Throws: `OptimizerError` for a setting the rule refuses (`Invalid learning rate: -1`).
     public func make(for parameters: [(name: String, variable: Variable)]) throws -> any Optimizer {
+        let decay = effectiveWeightDecay
+        if kind == .adamw { return try AdamW(parameters, learningRate: learningRate, weightDecay: decay) }
+        let rule = try makeRule(for: parameters)
+        return decay > 0 ? try DecoupledWeightDecay(rule, weightDecay: decay) : rule
+    }
+
+    private func makeRule(for parameters: [(name: String, variable: Variable)]) throws -> any Optimizer {
         switch kind {
         case .sgd: return try SGD(parameters, learningRate: learningRate)
         case .momentum: return try Momentum(parameters, learningRate: learningRate, momentum: momentum)
@@ -63,7 +89,7 @@ public struct OptimizerRecipe: Codable, Equatable, Sendable {
         case .adagrad: return try Adagrad(parameters, learningRate: learningRate)
         case .rmsprop: return try RMSProp(parameters, learningRate: learningRate)
         case .adam: return try Adam(parameters, learningRate: learningRate)
-        case .adamw: return try AdamW(parameters, learningRate: learningRate, weightDecay: weightDecay)
+        case .adamw: return try AdamW(parameters, learningRate: learningRate, weightDecay: effectiveWeightDecay)
         }
     }
 }

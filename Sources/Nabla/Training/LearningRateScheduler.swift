@@ -2,8 +2,9 @@
 /// The trainer adds one built from `TrainerOptions.schedule` unless a callback of this kind is given.
 public protocol LearningRateControl: TrainingCallback {}
 
-/// Sets the optimizer's rate to `schedule(base, epoch)` before each epoch. The schedule is a pure
-/// function of the epoch, so a resumed run needs nothing but its epoch.
+/// Sets the optimizer's rate to `schedule(base, position)` before each epoch, and before each step
+/// when the schedule changes within epochs (`isPerStep`). The schedule is a pure function of the
+/// position, so a resumed run needs nothing but its epoch and step.
 public final class LearningRateScheduler: LearningRateControl {
     public let schedule: LearningRateSchedule
     public let base: Double
@@ -16,7 +17,16 @@ public final class LearningRateScheduler: LearningRateControl {
     public func trainingWillBegin(_ state: TrainingState) throws { try schedule.validate() }
 
     public func epochWillBegin(_ state: TrainingState) throws {
+        // A per-step rate is set before each step; an epoch resumed after its last step keeps the
+        // rate of that step, which the optimizer's restored state holds.
+        guard !schedule.isPerStep else { return }
         state.optimizer.learningRate = schedule.learningRate(base: base, at: state.epoch - 1)
+    }
+
+    public func batchWillBegin(_ state: TrainingState) throws {
+        guard schedule.isPerStep else { return }
+        let position = SchedulePosition(epoch: state.epoch - 1, step: state.stepInEpoch, stepsPerEpoch: Swift.max(state.stepsPerEpoch, 1))
+        state.optimizer.learningRate = schedule.learningRate(base: base, at: position)
     }
 }
 

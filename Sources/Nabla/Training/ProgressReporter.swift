@@ -45,8 +45,9 @@ public final class ProgressReporter: TrainingCallback {
     public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {
         if isTerminal { write("\r\u{1B}[K") }
         let value = { (name: String) in metrics[name] ?? .nan }
-        write(String(format: "Finished epoch %d / %d: cost %f, train: %f, val %f, lr %e\n",
-                     state.epoch, state.epochs, value("cost"), value("train_acc"), value("val_acc"), value("lr")))
+        // The lectures' line, then the epoch's wall-clock time (steps and evaluation).
+        write(String(format: "Finished epoch %d / %d: cost %f, train: %f, val %f, lr %e, time %.1fs\n",
+                     state.epoch, state.epochs, value("cost"), value("train_acc"), value("val_acc"), value("lr"), value("time")))
     }
 
     public func trainingDidEnd(_ state: TrainingState) throws {
@@ -62,8 +63,6 @@ public final class ProgressReporter: TrainingCallback {
         let best = state.history.metric("val_acc").reduce(nil as Double?) { MetricMode.max.isImprovement($1, over: $0) ? $1 : $0 }
         if let best { write(String(format: "finished optimization. best validation accuracy: %f\n", best)) }
     }
-
-
 
     static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "?" }

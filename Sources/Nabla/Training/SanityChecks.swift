@@ -183,7 +183,8 @@ public enum SanityChecks {
     /// The loss of softmax cross-entropy or the hinge loss when every score is equal, with its name.
     public static func chanceLoss(classCount c: Int, _ loss: ClassificationLoss) -> (value: Double, label: String) {
         switch loss {
-        case .softmaxCrossEntropy: return (Foundation.log(Double(c)), "ln(\(c))")
+        // Equal scores give p_j = 1/C, so any target distribution costs ln C.
+        case .softmaxCrossEntropy, .labelSmoothedCrossEntropy: return (Foundation.log(Double(c)), "ln(\(c))")
         case .multiclassHinge(let margin): return (Double(c - 1) * margin, "(C - 1)·margin")
         }
     }

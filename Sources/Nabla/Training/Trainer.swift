@@ -6,12 +6,15 @@ public enum ClassificationLoss: Equatable, Sendable {
     case softmaxCrossEntropy
     /// The multiclass SVM hinge loss with the given margin.
     case multiclassHinge(margin: Double)
+    /// Softmax cross-entropy against targets smoothed by ε (`(1 - ε)·onehot + ε/C`).
+    case labelSmoothedCrossEntropy(smoothing: Double)
 
     /// The mean loss of `logits` against `labels`.
     public func callAsFunction(_ logits: Variable, _ labels: [Int]) -> Variable {
         switch self {
         case .softmaxCrossEntropy: return Nabla.softmaxCrossEntropy(logits: logits, labels: labels)
         case .multiclassHinge(let margin): return multiclassHingeLoss(scores: logits, labels: labels, margin: margin)
+        case .labelSmoothedCrossEntropy(let smoothing): return Nabla.softmaxCrossEntropy(logits: logits, labels: labels, smoothing: smoothing)
         }
     }
 }
@@ -46,6 +49,10 @@ public struct TrainerOptions {
     public var updateRatioSamples = 10
     /// The divergence guard stops a run whose loss climbs above this many times its first value.
     public var divergenceFactor = 3.0
+    /// When set, the gradients of all parameters together are scaled down to this global L2 norm
+    /// whenever it is exceeded (`clipGradientNorm`), and each epoch records the norms before
+    /// clipping: their mean as `grad_norm`, their largest as `grad_norm_max`.
+    public var maxGradientNorm: Double?
 
     public init() {}
 }
@@ -91,6 +98,8 @@ public final class Trainer: Checkpointable {
     var progress: EpochProgress?
     /// Steps of epoch `startEpoch + 1` already done when resuming within it (0: none).
     public var stepsDoneInEpoch: Int { progress?.steps ?? 0 }
+    /// The global gradient norm of the last step, before clipping (set only with `maxGradientNorm`).
+    public private(set) var lastGradientNorm: Double?
 
     public init(model: any Module, optimizer: any Optimizer, options: TrainerOptions = TrainerOptions(),
                 callbacks: [any TrainingCallback] = []) {
@@ -152,8 +161,9 @@ public final class Trainer: Checkpointable {
                 ? train.batchIndices(size: options.batchSize, shuffle: true, generator: &drawn)
                 : [Array(0..<train.count)]
             if resumed == nil { generator = drawn }
-            progress = EpochProgress(steps: resumed?.steps ?? 0, generator: epochStart,
-                                     lossSum: resumed?.lossSum ?? 0, lastLoss: resumed?.lastLoss ?? .nan)
+            progress = resumed ?? EpochProgress(steps: 0, generator: epochStart, lossSum: 0, lastLoss: .nan)
+            // An epoch's time counts what it ran before a stop, not the pause until the resume.
+            let epochClock = Date().addingTimeInterval(-(progress!.seconds ?? 0))
             state.stepsPerEpoch = batches.count
             state.stepInEpoch = progress!.steps
             model.train()
@@ -165,9 +175,11 @@ public final class Trainer: Checkpointable {
                 progress!.lossSum += loss
                 progress!.lastLoss = loss
                 progress!.steps += 1
+                if let norm = lastGradientNorm { progress!.recordGradientNorm(norm) }
+                progress!.seconds = Date().timeIntervalSince(epochClock)
                 state.step += 1
                 state.stepInEpoch += 1
-                history.recordStep(loss: loss)
+                history.recordStep(loss: loss, learningRate: optimizer.learningRate)
                 // Callbacks hear of a stop request with the step it ends on (a checkpointer saves it then).
                 if stopRequest.isRequested { state.stopReason = .interrupted }
                 for c in callbacks { try c.batchDidEnd(state, loss: loss) }
@@ -175,16 +187,22 @@ public final class Trainer: Checkpointable {
             }
             if case .diverged = state.stopReason { break }
             if state.stopReason == .interrupted { break }
-            let (lossSum, lastLoss) = (progress!.lossSum, progress!.lastLoss)
+            let done = progress!
             progress = nil   // the epoch's steps are done: checkpoints from here on are between epochs
 
             let (trainAccuracy, _) = evaluate(sample)
             let (validationAccuracy, validationLoss) = evaluate(validation)
-            let metrics: [String: Double] = [
-                "loss": lossSum / Double(Swift.max(state.stepInEpoch, 1)), "cost": lastLoss,
+            // Wall-clock seconds of the epoch (steps and evaluation), and of the run up to its end.
+            let seconds = Date().timeIntervalSince(epochClock)
+            var metrics: [String: Double] = [
+                "loss": done.lossSum / Double(Swift.max(state.stepInEpoch, 1)), "cost": done.lastLoss,
                 "train_acc": trainAccuracy, "val_acc": validationAccuracy, "val_loss": validationLoss,
-                "lr": optimizer.learningRate,
+                "lr": optimizer.learningRate, "time": seconds, "elapsed": (history.epochs.last?["elapsed"] ?? 0) + seconds,
             ]
+            if let sum = done.gradientNormSum, let largest = done.gradientNormMax {
+                metrics["grad_norm"] = sum / Double(Swift.max(done.steps, 1))
+                metrics["grad_norm_max"] = largest
+            }
             history.recordEpoch(metrics.filter { $0.key != "cost" }, epoch: state.epoch)
             for c in callbacks { try c.epochDidEnd(state, metrics: metrics) }
             for c in callbacks { try c.epochDidSettle(state) }
@@ -214,6 +232,9 @@ public final class Trainer: Checkpointable {
             }
         }
         guard options.regularization >= 0 else { throw TrainingError("regularization strength must be ≥ 0, got \(options.regularization)") }
+        if let norm = options.maxGradientNorm, !(norm.isFinite && norm > 0) {
+            throw TrainingError("the gradient norm limit must be a positive number, got \(norm)")
+        }
         try options.schedule.validate()
     }
 
@@ -224,6 +245,7 @@ public final class Trainer: Checkpointable {
         if let penalty = l2Penalty(model.parameters(), strength: options.regularization) { loss = loss + penalty }
         optimizer.zeroGrad()
         loss.backward()
+        if let maxNorm = options.maxGradientNorm { lastGradientNorm = clipGradientNorm(optimizer.parameters, maxNorm: maxNorm) }
         optimizer.step()
         return loss.value.scalar
     }

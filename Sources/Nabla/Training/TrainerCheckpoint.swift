@@ -13,12 +13,22 @@ extension Trainer {
     }
 
     /// An epoch in progress: its batches come again from `generator` (the state it began with), the
-    /// first `steps` of them are done, and their losses summed to `lossSum`.
+    /// first `steps` of them are done, and their losses summed to `lossSum`; with clipping, their
+    /// gradient norms summed and the largest; the seconds it has run. (The last three are optional:
+    /// checkpoints of older versions lack them.)
     struct EpochProgress: Codable {
         var steps: Int
         var generator: RandomGenerator
         var lossSum: Double
         var lastLoss: Double
+        var gradientNormSum: Double?
+        var gradientNormMax: Double?
+        var seconds: Double?
+
+        mutating func recordGradientNorm(_ norm: Double) {
+            gradientNormSum = (gradientNormSum ?? 0) + norm
+            gradientNormMax = Swift.max(gradientNormMax ?? norm, norm)
+        }
     }
 
     public var checkpointKey: String { "trainer" }

@@ -120,7 +120,7 @@ import Testing
             Row(arguments: train([d + "/feature-1e40.csv"]), message: "feature-1e40.csv, line 42: '1.0000e+40' in column 'a' is too large for a 32-bit float"),
             Row(arguments: train([d + "/nan.npy", "--labels", d + "/labels.npy"]), message: "nan.npy, element 14 at byte 184, index (3, 2): nan is not a finite number"),
             Row(arguments: train([d + "/nan.npy", "--labels", d + "/labels.npy", "--preprocess", "standardize"]), message: "nan is not a finite number"),
-            Row(arguments: train(["runs/relative/path"]), message: "runs/relative/path: no such file, and not a shipped data set"),
+            Row(arguments: train(["runs/relative/path"]), message: "runs/relative/path: no such file or folder, and not a data set's name"),
             Row(arguments: ["data", "info", d + "/label-1e6.csv"], message: "label 1000000 (1 example) leaves classes 2 to 999999"),
             Row(arguments: ["data", "info", d + "/label-1e6.csv", "--classes", "1000001"], status: 0, message: "classes: 1000001"),
         ], in: scene)

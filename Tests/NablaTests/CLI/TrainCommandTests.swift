@@ -24,8 +24,8 @@ import Testing
         let lines = run.stdout.split(separator: "\n").map(String.init)
         let epochs = lines.filter { $0.hasPrefix("Finished epoch ") }
         #expect(epochs.count == 2)
-        // `Finished epoch 1 / 2: cost 0.426652, train: 0.879000, val 0.874000, lr 5.000000e-02`
-        let pattern = #/Finished epoch [12] / 2: cost \d+\.\d{6}, train: 0\.\d{6}, val 0\.\d{6}, lr 5\.000000e-02/#
+        // `Finished epoch 1 / 2: cost 0.426652, train: 0.879000, val 0.874000, lr 5.000000e-02, time 0.4s`
+        let pattern = #/Finished epoch [12] / 2: cost \d+\.\d{6}, train: 0\.\d{6}, val 0\.\d{6}, lr 5\.000000e-02, time \d+\.\ds/#
         for line in epochs { #expect(line.wholeMatch(of: pattern) != nil, "\(line)") }
         #expect(lines.contains { $0.hasPrefix("finished optimization. best validation accuracy: 0.") })
         for file in ["config.json", "best.safetensors", "last.safetensors", "checkpoint.safetensors", "history.csv", "train.log"] {
@@ -128,7 +128,7 @@ import Testing
         try FileManager.default.copyItem(atPath: resources + "/run-v1", toPath: dir + "/run")
         let evaluate = try nabla("evaluate", dir + "/run")
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
-        #expect(evaluate.stdout.contains("test split of mnist-5k (500 examples)"))
+        #expect(evaluate.stdout.contains("test split of mnist-5k: 500 drawn at random from the pooled files (split seed 3) (500 examples)"))
         let resume = try nabla("train", "--resume", dir + "/run", "--epochs", "3", "--quiet")
         #expect(resume.status == 0, "\(resume.stderr)")
         // The weights the version that wrote the folder reached by the same resume, bit for bit.

@@ -70,7 +70,7 @@ import Testing
         #expect(run.status == 2)
         #expect(run.stdout.contains("learning rate") || run.stderr.contains("learning rate"))
         let steps = try String(contentsOfFile: folder + "/steps.csv", encoding: .utf8).split(separator: "\n")
-        #expect(steps.count >= 3 && steps[0] == "step,loss")
+        #expect(steps.count >= 3 && steps[0] == "step,loss,lr")
         let plot = try nabla("plot", folder)
         #expect(plot.status == 0, "\(plot.stderr)")
         #expect(plot.stdout.contains("0 epochs") && plot.stdout.contains("loss exploding"))

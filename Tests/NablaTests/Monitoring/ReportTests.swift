@@ -46,7 +46,7 @@ import FoundationXML
 
     static func fullReport() throws -> RunReport {
         let losses = RunPlotsTests.decreasing
-        var record = RunPlotsTests.record(losses: losses, train: [0.6, 0.8, 0.95, 0.99], val: [0.58, 0.75, 0.8, 0.82])
+        let record = RunPlotsTests.record(losses: losses, train: [0.6, 0.8, 0.95, 0.99], val: [0.58, 0.75, 0.8, 0.82])
         record.updateRatios = (1...4).map { ["epoch": Double($0), "0.weight": 2e-3 / Double($0), "0.bias": 1e-2 / Double($0)] }
         var report = RunReport(title: "runs/<test> & co", record: record)
         report.subtitle = "linear(10) on synthetic data"

@@ -68,7 +68,7 @@ import Testing
             (.exponential(rate: -1), "Invalid exponential decay rate: -1 (expected a finite value >= 0)"),
             (.multiplicative(decay: 0), "Invalid learning rate decay: 0 (expected a value in (0, 1])"),
             (.inverseTime(rate: .nan), "Invalid 1/t decay rate: nan (expected a finite value >= 0)"),
-            (.warmupCosine(warmup: -1, total: 10, minimum: 0), "Invalid warm-up length: -1 (expected a whole number >= 0)"),
+            (.warmupCosine(warmup: -1, total: 10, minimum: 0), "Invalid warm-up length: -1 (expected a finite value >= 0)"),
             (.warmupCosine(warmup: 4, total: 4, minimum: 0),
              "Invalid cosine schedule length: 4 (expected a whole number greater than the warm-up length 4)"),
             (.warmupCosine(warmup: 0, total: 4, minimum: -0.1), "Invalid minimum learning rate: -0.1 (expected a finite value >= 0)"),

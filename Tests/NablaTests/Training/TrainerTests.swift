@@ -33,7 +33,7 @@ import Testing
         let text = lines.value.joined()
         #expect(lines.value.count == 4)
         #expect(text.contains("Finished epoch 1 / 3: cost "))
-        #expect(lines.value[2].hasSuffix(", lr 5.000000e-02\n"))
+        #expect(lines.value[2].contains(", lr 5.000000e-02, time ") && lines.value[2].hasSuffix("s\n"))
         #expect(lines.value[3] == String(format: "finished optimization. best validation accuracy: %f\n", result.bestValidationAccuracy!))
         #expect(result.bestValidationAccuracy! >= 0.88)
         #expect(trainer.history.epochs.count == 3)
@@ -73,7 +73,7 @@ import Testing
 
         let wrong = try makeTrainer(callbacks: [EarlyStopping(metric: "val_accuracy")])
         wrong.options.verbose = false
-        #expect(throws: TrainingError("early stopping: no metric 'val_accuracy'; available: cost, loss, lr, train_acc, val_acc, val_loss")) {
+        #expect(throws: TrainingError("early stopping: no metric 'val_accuracy'; available: cost, elapsed, loss, lr, time, train_acc, val_acc, val_loss")) {
             try wrong.fit(train: Self.mnist.train, validation: Self.mnist.validation)
         }
     }

@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func aHandWrittenRecipeNamesOnlyWhatItChanges() throws {
-        let json = #"{"version": 2, "model": "linear(10)", "optimizer": {"kind": "adam", "learningRate": 0.001}}"#
+        let json = #"{"version": 3, "model": "linear(10)", "optimizer": {"kind": "adam", "learningRate": 0.001}}"#
         let recipe = try JSONDecoder().decode(TrainingRecipe.self, from: Data(json.utf8))
         #expect(recipe.model == "linear(10)" && recipe.optimizer.kind == .adam && recipe.epochs == TrainingRecipe().epochs)
         #expect(recipe.data == DataRecipe())
@@ -32,10 +32,11 @@ import Testing
 
     @Test func aVersion1RunFolderMigratesOnRead() throws {
         let recipe = try RunFolder.readConfig(Self.resources + "/run-v1")
-        #expect(recipe.version == 2)
+        #expect(recipe.version == TrainingRecipe.currentVersion && recipe.data.poolsTestFiles)
         #expect(recipe.data.source == "mnist-5k" && recipe.data.validation == 0.1 && recipe.seed == 3)
         #expect(recipe.model == "linear(16), relu, dropout(0.2), linear(10)")
-        #expect(recipe.optimizer == OptimizerRecipe(.momentum, learningRate: 0.05, momentum: 0.9, weightDecay: 0.01))
+        // Version 1 saved adamw's default decay with every rule; only adamw used it.
+        #expect(recipe.optimizer == OptimizerRecipe(.momentum, learningRate: 0.05, momentum: 0.9, weightDecay: nil))
         #expect(recipe.schedule == .multiplicative(decay: 0.9))
         #expect(recipe.earlyStopping == EarlyStoppingRecipe(metric: "val_loss", patience: 3))
         #expect(recipe.inputShape == [1, 28, 28] && recipe.classNames.count == 10 && recipe.preprocessor != nil)

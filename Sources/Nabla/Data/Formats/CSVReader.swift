@@ -1,4 +1,5 @@
-/// Numeric CSV files: one example per line, comma-separated numbers, one column holding the label.
+/// CSV files: one example per line, comma-separated numbers, one column holding the label: a
+/// class number, or a class name (`cat`, `dog`; the classes are then the names, sorted).
 ///
 /// Format: lines of numbers separated by commas; an optional header line (detected when its fields
 /// are not all numbers) names the columns; empty lines are skipped; the file may be gzip-compressed.
@@ -35,15 +36,26 @@ public enum CSVReader {
     public static func parse(_ bytes: [UInt8], file: String, labelColumn: LabelColumn = .index(-1), classCount: Int? = nil,
                              allowNonFinite: Bool = false) throws -> Dataset {
         let rows = try parseRows(bytes, file: file, labelColumn: labelColumn, allowNonFinite: allowNonFinite)
+        let features = Tensor(rows.features, shape: [rows.labels.count, rows.width - 1])
+        if let names = rows.labelNames {
+            // Labels given as names (cat, dog): the classes are the names, sorted.
+            let classNames = Array(Set(names)).sorted()
+            if let classCount, classNames.count > classCount {
+                throw DataError(file: file, "\(classNames.count) class names in the label column, more than the \(classCount) classes stated")
+            }
+            let index = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
+            return Dataset(features: features, labels: names.map { index[$0]! }, classNames: classNames)
+        }
         let classes = try ClassLabels.check(rows.labels, file: file, classCount: classCount) { "line \(rows.lineNumbers[$0])" }
-        return Dataset(features: Tensor(rows.features, shape: [rows.labels.count, rows.width - 1]), labels: rows.labels,
-                       classNames: (0..<classes).map(String.init))
+        return Dataset(features: features, labels: rows.labels, classNames: (0..<classes).map(String.init))
     }
 
     private static func parseRows(_ bytes: [UInt8], file: String, labelColumn: LabelColumn,
-                                  allowNonFinite: Bool) throws -> (features: [Float], labels: [Int], lineNumbers: [Int], width: Int) {
+                                  allowNonFinite: Bool) throws -> (features: [Float], labels: [Int], lineNumbers: [Int], width: Int, labelNames: [String]?) {
         var features: [Float] = []
         var labels: [Int] = []
+        // Each row's label as text, once a label that is not a number (a class name) is seen.
+        var labelNames: [String]? = nil
         var lineNumbers: [Int] = []  // of each example, for label errors found after parsing
         var width: Int? = nil
         var labelIndex = -1
@@ -74,7 +86,9 @@ public enum CSVReader {
             }
             if width == nil {
                 width = values.count
-                if bad != nil {
+                let column = try? resolve(labelColumn, header: nil, width: values.count, file: file)
+                let onlyLabel = bad != nil && column == bad && !values.enumerated().contains { $0.offset != column && $0.element.isNaN && !allowNonFinite }
+                if bad != nil && !onlyLabel {
                     header = String(decoding: bytes[start..<end], as: UTF8.self)
                         .split(separator: ",", omittingEmptySubsequences: false)
                         .map { $0.trimmingCharacters(in: .whitespaces) }
@@ -85,6 +99,16 @@ public enum CSVReader {
             }
             guard values.count == width else {
                 throw DataError(file: file, location: "line \(lineNumber)", "\(values.count) fields, expected \(width!) like the first line")
+            }
+            var labelName: String? = nil
+            if bad == labelIndex {
+                // A class name in the label column; any other field that is not a number is still an error.
+                fields = String(decoding: bytes[start..<end], as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
+                labelName = fields[labelIndex].trimmingCharacters(in: .whitespaces)
+                bad = values.indices.first {
+                    $0 != labelIndex && values[$0].isNaN && (!allowNonFinite || Double(fields[$0].trimmingCharacters(in: .whitespaces)) == nil)
+                }
+                if labelName!.isEmpty { bad = labelIndex }
             }
             if let column = bad {
                 fields = String(decoding: bytes[start..<end], as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
@@ -97,6 +121,13 @@ public enum CSVReader {
             }
             for (column, value) in values.enumerated() {
                 if column == labelIndex {
+                    if labelName != nil || labelNames != nil {
+                        if labelNames == nil { labelNames = labels.map(String.init) }
+                        labelNames!.append(labelName ?? Tensor.format(value))
+                        labels.append(0)
+                        lineNumbers.append(lineNumber)
+                        continue
+                    }
                     guard value >= 0, value == value.rounded(), value < 1e9 else {
                         let name = header.map { "column '\($0[column])'" } ?? "column \(column + 1)"
                         throw DataError(file: file, location: "line \(lineNumber)",
@@ -117,7 +148,7 @@ public enum CSVReader {
             }
         }
         guard let width, !labels.isEmpty else { throw DataError(file: file, "no data rows") }
-        return (features, labels, lineNumbers, width)
+        return (features, labels, lineNumbers, width, labelNames)
     }
 
     /// The number (perhaps NaN or infinite) in `bytes[start..<end]` (spaces around it allowed), or nil.

@@ -13,9 +13,11 @@ import Foundation
 /// try trainer.fit(train: splits.train, validation: splits.validation)
 /// ```
 public struct TrainingRecipe: Codable, Equatable {
-    /// The format of `config.json`: 2 since the recipe; files without a version are version 1.
+    /// The format of `config.json`: 2 since the recipe, 3 since weight decay applies to every update
+    /// rule and a data set's own test files are its test split; files without a version are
+    /// version 1. Older files are migrated as they are read.
     public var version = TrainingRecipe.currentVersion
-    public static let currentVersion = 2
+    public static let currentVersion = 3
 
     /// Where the data comes from, its splits and normalization.
     public var data = DataRecipe()
@@ -25,10 +27,19 @@ public struct TrainingRecipe: Codable, Equatable {
     public var initializer: Initializer?
     /// The update rule and its settings.
     public var optimizer = OptimizerRecipe()
-    /// The learning rate of each epoch, scaling `optimizer.learningRate`.
+    /// The learning rate of each epoch (or step), scaling `optimizer.learningRate`.
     public var schedule: LearningRateSchedule = .constant
-    /// L2 strength λ in `L = data loss + λ Σ w²` (weights, not biases).
+    /// Reduce-on-plateau instead of `schedule`, when set.
+    public var plateau: PlateauRecipe?
+    /// L2 strength λ in `L = data loss + λ Σ w²` (weights, not biases). Decoupled weight decay,
+    /// which the update rule does not rescale, is `optimizer.weightDecay`.
     public var regularization = 0.0
+    /// Label smoothing ε of the softmax cross-entropy, in `[0, 1)` (0: none).
+    public var labelSmoothing = 0.0
+    /// Gradients are scaled down to this global L2 norm when above it (nil: no clipping).
+    public var clipGradientNorm: Double?
+    /// Stop when the validation accuracy first reaches this (DAWNBench's time-to-accuracy).
+    public var targetAccuracy: Double?
     /// Passes over the training set.
     public var epochs = 10
     /// Examples per step.
@@ -51,6 +62,8 @@ public struct TrainingRecipe: Codable, Equatable {
     public var classNames: [String] = []
     /// The input normalization fitted on the training split (filled in by `loadData()`).
     public var preprocessor: Preprocessor?
+    /// Where each split came from (filled in by `loadData()`).
+    public var splits: SplitOrigins?
 
     public init() {}
 
@@ -64,8 +77,18 @@ public struct TrainingRecipe: Codable, Equatable {
             throw SettingError(field: "regularization", "must be a number ≥ 0, got \(regularization)")
         }
         guard augmentation.cropPadding >= 0 else { throw SettingError(field: "augmentation", "crop padding must be ≥ 0") }
+        guard labelSmoothing.isFinite, labelSmoothing >= 0, labelSmoothing < 1 else {
+            throw SettingError(field: "labelSmoothing", "must be in [0, 1), got \(labelSmoothing)")
+        }
+        if let norm = clipGradientNorm, !(norm.isFinite && norm > 0) {
+            throw SettingError(field: "clipGradientNorm", "must be a positive number, got \(norm)")
+        }
+        if let target = targetAccuracy, !(target > 0 && target <= 1) {
+            throw SettingError(field: "targetAccuracy", "must be a validation accuracy in (0, 1], got \(target)")
+        }
         try optimizer.validate()
-        try schedule.validate()
+        do { try schedule.validate() } catch let error as OptimizerError { throw SettingError(field: "schedule", error.description) }
+        try plateau?.validate()
         try earlyStopping?.validate()
         if case .steps(let n) = checkpointEvery, n < 1 { throw SettingError(field: "checkpointEvery", "must be at least 1 step, got \(n)") }
         if case .seconds(let s) = checkpointEvery, !(s.isFinite && s > 0) {
@@ -83,14 +106,15 @@ public struct TrainingRecipe: Codable, Equatable {
         return try ModelSpec.parse(contents)
     }
 
-    /// Loads the data, splits it (seeded by `seed`) and normalizes it, and records the example
-    /// shape, the class names and the fitted preprocessor in this recipe.
+    /// Loads the data, splits it (seeded by `data.splitSeed ?? seed`) and normalizes it, and records
+    /// the example shape, the class names, the fitted preprocessor and the splits' origins in this recipe.
     @discardableResult
     public mutating func loadData() throws -> DataSplits {
         let loaded = try data.load(seed: seed)
         inputShape = loaded.splits.train.exampleShape
         classNames = loaded.splits.train.classNames
         preprocessor = loaded.preprocessor
+        splits = loaded.origins
         return loaded.splits
     }
 
@@ -121,18 +145,22 @@ public struct TrainingRecipe: Codable, Equatable {
         options.learningRate = optimizer.learningRate
         options.schedule = schedule
         options.regularization = regularization
+        options.loss = labelSmoothing > 0 ? .labelSmoothedCrossEntropy(smoothing: labelSmoothing) : .softmaxCrossEntropy
+        options.maxGradientNorm = clipGradientNorm
         options.seed = seed
         options.verbose = verbose
         return options
     }
 
     /// A trainer for `model` (a fresh one from `makeModel()` when nil), with this recipe's
-    /// optimizer, options and callbacks (early stopping).
+    /// optimizer, options and callbacks (reduce-on-plateau, early stopping, the target accuracy).
     public func makeTrainer(model: (any Module)? = nil, verbose: Bool = true) throws -> Trainer {
         let network = try model ?? makeModel().model
         let trainer = Trainer(model: network, optimizer: try optimizer.make(for: network.parameters()),
                               options: trainerOptions(verbose: verbose))
+        if let plateau { trainer.callbacks.append(try plateau.make(base: optimizer.learningRate)) }
         if let earlyStopping { trainer.callbacks.append(earlyStopping.make()) }
+        if let targetAccuracy { trainer.callbacks.append(TargetAccuracy(targetAccuracy)) }
         return trainer
     }
 }

@@ -5,8 +5,9 @@ import Foundation
 /// recipe), migrated on read so that old run folders still evaluate, resume and report.
 extension TrainingRecipe {
     enum CodingKeys: String, CodingKey {
-        case version, data, model, initializer, optimizer, schedule, regularization, epochs, batchSize, fullBatch
-        case augmentation, seed, earlyStopping, checkpointEvery, inputShape, classNames, preprocessor
+        case version, data, model, initializer, optimizer, schedule, plateau, regularization, epochs, batchSize, fullBatch
+        case augmentation, seed, earlyStopping, checkpointEvery, inputShape, classNames, preprocessor, splits
+        case labelSmoothing, clipGradientNorm, targetAccuracy
     }
 
     public init(from decoder: Decoder) throws {
@@ -25,8 +26,14 @@ extension TrainingRecipe {
         model = try c.decodeIfPresent(String.self, forKey: .model) ?? model
         initializer = try c.decodeIfPresent(Initializer.self, forKey: .initializer)
         optimizer = try c.decodeIfPresent(OptimizerRecipe.self, forKey: .optimizer) ?? optimizer
+        // Before version 3 only adamw used the weight decay (and every file held adamw's default).
+        if version < 3 && optimizer.kind != .adamw { optimizer.weightDecay = nil }
         schedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? schedule
+        plateau = try c.decodeIfPresent(PlateauRecipe.self, forKey: .plateau)
         regularization = try c.decodeIfPresent(Double.self, forKey: .regularization) ?? regularization
+        labelSmoothing = try c.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? labelSmoothing
+        clipGradientNorm = try c.decodeIfPresent(Double.self, forKey: .clipGradientNorm)
+        targetAccuracy = try c.decodeIfPresent(Double.self, forKey: .targetAccuracy)
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? epochs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize
         fullBatch = try c.decodeIfPresent(Bool.self, forKey: .fullBatch) ?? fullBatch
@@ -37,6 +44,10 @@ extension TrainingRecipe {
         inputShape = try c.decodeIfPresent([Int].self, forKey: .inputShape) ?? []
         classNames = try c.decodeIfPresent([String].self, forKey: .classNames) ?? []
         preprocessor = try c.decodeIfPresent(Preprocessor.self, forKey: .preprocessor)
+        splits = try c.decodeIfPresent(SplitOrigins.self, forKey: .splits)
+        // Before version 3 a folder's test files joined its training files in one pool.
+        if version < 3 { data.poolsTestFiles = true }
+        version = TrainingRecipe.currentVersion   // migrated: it is now a recipe of this version
     }
 
     /// The recipe as pretty, key-sorted JSON (the form of `config.json`).
@@ -113,6 +124,7 @@ private struct LegacyRunConfig: Decodable {
             r.data = DataRecipe(source: data, labels: labels, labelColumn: labelColumn, validation: validation, test: test,
                                 stratify: stratify, preprocess: Preprocessor.Method(rawValue: preprocess) ?? .none,
                                 scale: try InputScale(parsing: scale))
+            r.data.poolsTestFiles = true
             r.model = model
             r.initializer = try initializer.map(Initializer.init(parsing:))
             r.inputShape = inputShape
@@ -122,7 +134,7 @@ private struct LegacyRunConfig: Decodable {
             r.batchSize = batchSize
             r.fullBatch = fullBatch
             r.optimizer = OptimizerRecipe(try .init(parsing: optimizer), learningRate: learningRate,
-                                          momentum: momentum, weightDecay: weightDecay)
+                                          momentum: momentum, weightDecay: optimizer == "adamw" ? weightDecay : nil)
             r.schedule = learningRateDecay == 1 ? .constant : .multiplicative(decay: learningRateDecay)
             r.regularization = regularization
             r.seed = seed
