@@ -28,10 +28,14 @@ struct DataInfoCommand: ParsableCommand {
     @Option(help: "The labels .npy file that goes with a .npy features file.")
     var labels: String?
 
+    @Option(help: "The number of classes, when the labels need not cover them all.")
+    var classes: Int?
+
     func run() throws {
         do {
-            var recipe = DataRecipe(source: path, labels: labels, labelColumn: labelColumn)
+            var recipe = DataRecipe(source: path, labels: labels, labelColumn: labelColumn, classes: classes)
             recipe.imageSize = imageSize
+            try recipe.validate()
             let parts = try recipe.loadParts()
             var text = DataInfoCommand.describe(parts.all, name: path, format: parts.format, isImageBytes: parts.isImageBytes)
             if parts.validation != nil || parts.test != nil { text += "\nparts: \(parts.sizes) (its own splits)" }

@@ -45,6 +45,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: "The axis order of a .npy array of images: nchw (channels first) or nhwc (channels last). (default: nchw)")
     var layout: String?
 
+    @Option(parsing: .unconditional, help: "The number of classes, when the labels need not cover them all; a label at or above it is an error. (default: the largest label + 1)")
+    var classes: Int?
+
     @Flag(help: "Keep each class's share in every split.")
     var stratify = false
 
@@ -55,7 +58,7 @@ struct DataOptions: ParsableArguments {
     var given: [String] {
         [data.map { _ in "--data" }, labels.map { _ in "--labels" }, labelColumn.map { _ in "--label-column" },
          preprocess.map { _ in "--preprocess" }, scale.map { _ in "--scale" }, val.map { _ in "--val" },
-         test.map { _ in "--test" }, stratify ? "--stratify" : nil, seed.map { _ in "--seed" }, splitSeed.map { _ in "--split-seed" },
+         test.map { _ in "--test" }, classes.map { _ in "--classes" }, stratify ? "--stratify" : nil, seed.map { _ in "--seed" }, splitSeed.map { _ in "--split-seed" },
          imageSize.map { _ in "--image-size" }, skipBad ? "--skip-bad" : nil, layout.map { _ in "--layout" }].compactMap { $0 }
     }
 
@@ -74,6 +77,7 @@ struct DataOptions: ParsableArguments {
         if let scale { recipe.data.scale = try InputScale(parsing: scale) }
         if let val { recipe.data.validation = val }
         if let test { recipe.data.test = test }
+        if let classes { recipe.data.classes = classes }
         if stratify { recipe.data.stratify = true }
         if let seed { recipe.seed = seed }
         if let splitSeed { recipe.data.splitSeed = splitSeed }
@@ -114,7 +118,7 @@ struct ModelOptions: ParsableArguments {
 /// The command-line flag of each recipe field, so that a library `SettingError` names what the user typed.
 let flagOfField = [
     "data": "--data", "data.source": "--data", "data.labels": "--labels", "data.labelColumn": "--label-column",
-    "data.validation": "--val", "data.test": "--test", "data.preprocess": "--preprocess", "data.scale": "--scale",
+    "data.validation": "--val", "data.test": "--test", "data.preprocess": "--preprocess", "data.scale": "--scale", "data.classes": "--classes",
     "data.imageSize": "--image-size", "data.skipBad": "--skip-bad", "data.layout": "--layout", "data.splitSeed": "--split-seed",
     "initializer": "--init", "model": "--model", "optimizer.kind": "--optimizer", "optimizer.learningRate": "--lr",
     "optimizer.momentum": "--momentum", "optimizer.weightDecay": "--weight-decay", "schedule": "--schedule",

@@ -38,11 +38,24 @@ enum RunFolderSafety {
         return kept
     }
 
-    /// Checks that `folder` can be resumed: a run folder that reached its first checkpoint.
+    /// Checks that `folder` can be resumed: a run folder that reached its first checkpoint, and a
+    /// checkpoint that is whole (its checksum matches), before anything in the folder changes.
     static func checkResumable(_ folder: String) throws {
-        guard FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors") else {
-            throw CommandError("\(folder) has no checkpoint (it was stopped before its first one was written), so it cannot resume: start it again with nabla train --out "
-                + "\(folder) --force and the same options (see \(RunFolder.configPath(folder)))")
+        let path = folder + "/checkpoint.safetensors"
+        let again = "start it again with nabla train --out \(folder) --force and the same options (see \(RunFolder.configPath(folder)))"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandError("\(folder) has no checkpoint (it was stopped before its first one was written), so it cannot resume: " + again)
+        }
+        do {
+            _ = try Safetensors.read(path)
+        } catch SerializationError.checksumMismatch {
+            let previous = folder + "/checkpoint.previous.safetensors"
+            if let (_, metadata) = try? Safetensors.read(previous), let epoch = metadata["epoch"], let step = metadata["step"] {
+                throw CommandError("\(path): checksum mismatch: the file is damaged; the checkpoint before it (epoch \(epoch), step \(step)) is whole: "
+                                   + "resume from it with mv \(previous) \(path) && nabla train --resume \(folder)")
+            }
+            throw CommandError("\(path): checksum mismatch: the file is damaged, so the run cannot resume from it: \(again); "
+                               + "--force keeps the damaged run as \(folder).old-TIME")
         }
     }
 

@@ -13,7 +13,13 @@ public struct DataError: Error, CustomStringConvertible, Equatable {
         self.message = message
     }
 
+    /// One line, whatever the file held (see `oneLine`).
     public var description: String {
-        location.isEmpty ? "\(file): \(message)" : "\(file), \(location): \(message)"
+        (location.isEmpty ? "\(file): \(message)" : "\(file), \(location): \(message)").oneLine
+    }
+
+    /// `text` from a file, cut to `limit` characters, for a message.
+    static func excerpt<S: StringProtocol>(_ text: S, limit: Int = 40) -> String {
+        text.count > limit ? text.prefix(limit) + "…" : String(text)
     }
 }

@@ -8,12 +8,13 @@ extension DataRecipe {
     public func loadParts() throws -> DataParts {
         if Datasets.names.contains(source) {
             try refuseImageOptions()
-            return DataParts(train: try Datasets.load(source), isImageBytes: true, format: "shipped data set")
+            return DataParts(train: try fixedClassCount(Datasets.load(source)), isImageBytes: true, format: "shipped data set")
         }
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory)
         if !exists, let known = Datasets.known(source) {
             var parts = try loadFolder(try Datasets.folder(of: known))
+            _ = try fixedClassCount(parts.train)
             parts.format = "\(known.title) (\(parts.format))"
             // The files number their classes; the data set's documentation names them.
             let numbered = (0..<known.classNames.count).map(String.init)
@@ -29,11 +30,11 @@ extension DataRecipe {
         try refuseImageOptions()
         if source.hasSuffix(".csv") || source.hasSuffix(".csv.gz") {
             let column: CSVReader.LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
-            return DataParts(train: try CSVReader.load(source, labelColumn: column), isImageBytes: false, format: "CSV")
+            return DataParts(train: try CSVReader.load(source, labelColumn: column, classCount: classes), isImageBytes: false, format: "CSV")
         }
         if source.hasSuffix(".npy") || source.hasSuffix(".npy.gz") {
             guard let labels else { throw SettingError(field: "data.labels", "\(source) is a .npy features file: its labels file (.npy) is needed too") }
-            var data = try NPY.load(features: source, labels: labels)
+            var data = try NPY.load(features: source, labels: labels, classCount: classes)
             var notes: [String] = []
             switch layout {
             case .nhwc:
@@ -58,6 +59,7 @@ extension DataRecipe {
     private func loadFolder(_ folder: String) throws -> DataParts {
         if ImageFolder.isImageFolder(folder) {
             let contents = try ImageFolder.load(folder, options: .init(imageSize: imageSize, skipBad: skipBad))
+            _ = try fixedClassCount(contents.train)
             var parts = DataParts(train: contents.train, validation: contents.validation, test: contents.test, isImageBytes: true, format: "image folder")
             parts.skipped = contents.skipped
             return parts
@@ -68,10 +70,11 @@ extension DataRecipe {
             if !files.contains(where: { $0.hasPrefix("train-images-idx3-ubyte") }), let test = try IDX.loadTestFiles(directory: folder) {
                 return DataParts(train: test.subset([]), test: test, isImageBytes: true, format: "MNIST IDX folder, test files only")
             }
-            let (train, test) = try IDX.load(directory: folder)
+            let (train, test) = try IDX.load(directory: folder, classCount: classes)
             return DataParts(train: train, test: test, isImageBytes: true, format: "MNIST IDX folder")
         }
         let (train, test) = try CIFAR10.load(directory: folder)
+        _ = try fixedClassCount(train)
         return DataParts(train: train, test: test, isImageBytes: true, format: "CIFAR-10 binary folder")
     }
 }

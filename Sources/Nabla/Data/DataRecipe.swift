@@ -46,21 +46,24 @@ public struct DataRecipe: Codable, Equatable, Sendable {
     /// folder's training and test files and split the pool at random; such runs keep doing so, to
     /// see the very examples they were trained and tested on.
     public var poolsTestFiles: Bool
+    /// The number of classes, when the labels need not cover them all (a subset of a larger data
+    /// set); labels must lie below it. Nil: the largest label + 1, every class having examples.
+    public var classes: Int?
 
     /// The test split drawn from the training files when the data set has no test files of its own.
     public static let defaultTest = 0.1
 
     public init(source: String = "mnist-5k", labels: String? = nil, labelColumn: String = "-1",
                 validation: Double = 0.1, test: Double? = nil, stratify: Bool = false,
-                preprocess: Preprocessor.Method = .none, scale: InputScale = .auto) {
+                preprocess: Preprocessor.Method = .none, scale: InputScale = .auto, classes: Int? = nil) {
         self.source = source; self.labels = labels; self.labelColumn = labelColumn
         self.validation = validation; self.test = test; self.stratify = stratify
         self.preprocess = preprocess; self.scale = scale
-        self.skipBad = false; self.layout = .nchw; self.poolsTestFiles = false
+        self.skipBad = false; self.layout = .nchw; self.poolsTestFiles = false; self.classes = classes
     }
 
     private enum CodingKeys: String, CodingKey {
-        case source, labels, labelColumn, validation, test, stratify, preprocess, scale, splitSeed, imageSize, skipBad, layout, poolsTestFiles
+        case source, labels, labelColumn, validation, test, stratify, preprocess, scale, splitSeed, imageSize, skipBad, layout, poolsTestFiles, classes
     }
 
     /// Reads a saved recipe; a setting it leaves out keeps its default.
@@ -80,6 +83,7 @@ public struct DataRecipe: Codable, Equatable, Sendable {
         skipBad = try c.decodeIfPresent(Bool.self, forKey: .skipBad) ?? false
         layout = try c.decodeIfPresent(ImageLayout.self, forKey: .layout) ?? .nchw
         poolsTestFiles = try c.decodeIfPresent(Bool.self, forKey: .poolsTestFiles) ?? false
+        classes = try c.decodeIfPresent(Int.self, forKey: .classes)
     }
 
     /// Checks the settings that need no data.
@@ -89,12 +93,20 @@ public struct DataRecipe: Codable, Equatable, Sendable {
                 throw SettingError(field: "data." + field, "must be a fraction in [0, 1) or a whole count, got \(value)")
             }
         }
+        if let classes, classes < 2 { throw SettingError(field: "data.classes", "must be at least 2, got \(classes)") }
         if case .factor(let s) = scale, !(s.isFinite && s != 0) {
             throw SettingError(field: "data.scale", "must be 'auto' or a non-zero number, got \(s)")
         }
         if let imageSize, !(1...16384).contains(imageSize) {
             throw SettingError(field: "data.imageSize", "must be between 1 and 16384 pixels, got \(imageSize)")
         }
+    }
+
+    /// `dataset`, from a format whose class count is fixed (CIFAR-10, the shipped sets, an image
+    /// folder), once `classes` (if given) agrees with it.
+    func fixedClassCount(_ dataset: Dataset) throws -> Dataset {
+        guard let classes, classes != dataset.classCount else { return dataset }
+        throw SettingError(field: "data.classes", "\(source) holds \(dataset.classCount) classes, a fixed number: --classes \(classes) does not fit it")
     }
 
     /// This recipe with relative file paths made absolute (against the current directory), so that

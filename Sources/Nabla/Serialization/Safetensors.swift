@@ -17,6 +17,11 @@
 /// header has no spaces, lists each tensor's fields as `dtype`, `shape`, `data_offsets`, and is
 /// padded with spaces to a multiple of 8 bytes. Metadata keys are written sorted.
 ///
+/// `write` also records a SHA-256 of the data section in the metadata (`nabla.data_sha256`, see
+/// `checksumKey`), which reading checks: a damaged file is a `SerializationError.checksumMismatch`
+/// naming it, not tensors that are silently wrong. Files without one (older runs, PyTorch's) load as
+/// before, and Python reads the files as any others.
+///
 /// Reading checks everything and throws `SerializationError.invalidFile`, naming the file and the
 /// problem, for any file that is not valid. It reads `F32` and `F64` as they are, widens `F16` and
 /// `BF16` to `float32` exactly, and reads integer and boolean tensors as `float64` (an error for a
@@ -27,10 +32,10 @@
 /// let (tensors, metadata) = try Safetensors.read("model.safetensors")
 /// ```
 public enum Safetensors {
-    /// Writes `tensors` and `metadata` to `path` atomically (see `AtomicFile`), creating its
-    /// directory if needed.
+    /// Writes `tensors` and `metadata`, with the checksum of the tensors' data, to `path` atomically
+    /// (see `AtomicFile`), creating its directory if needed.
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws {
-        try AtomicFile.write(encode(tensors, metadata: metadata), to: path)
+        try AtomicFile.write(encode(tensors, metadata: metadata, checksum: true), to: path)
     }
 
     /// Reads the tensors and metadata of the safetensors file at `path`.
@@ -38,11 +43,14 @@ public enum Safetensors {
         try decode(FileBytes.read(path), file: path)
     }
 
-    /// The bytes of a safetensors file holding `tensors` and `metadata`.
+    /// The bytes of a safetensors file holding `tensors` and `metadata`, as the Python library
+    /// writes them; with `checksum`, the metadata also holds the SHA-256 of the data section.
     ///
     /// - Throws: `SerializationError.invalidTensorName` for a tensor named `__metadata__`.
-    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> [UInt8] {
+    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:], checksum: Bool = false) throws -> [UInt8] {
         if tensors["__metadata__"] != nil { throw SerializationError.invalidTensorName("__metadata__") }
+        var metadata = metadata
+        metadata[checksumKey] = nil
         // Names compare by UTF-8 bytes, as the (Rust) reference implementation compares them.
         let ordered = tensors.sorted { a, b in
             a.value.dtype.byteSize != b.value.dtype.byteSize
@@ -57,6 +65,7 @@ public enum Safetensors {
                                             count: tensor.count, begin: offset, end: offset + byteCount))
             offset += byteCount
         }
+        if checksum { metadata[checksumKey] = dataChecksum(ordered.map(\.value)) }
         var header = Array(SafetensorsHeader.json(entries, metadata: metadata).utf8)
         header += repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
 
@@ -121,6 +130,7 @@ public enum Safetensors {
                           + "(it is \(data.count) bytes, the tensors end at \(position))")
         }
 
+        let metadata = try verifiedMetadata(header.metadata, data: data, file: file)
         var tensors: [String: Tensor] = [:]
         for e in header.entries {
             do {
@@ -130,11 +140,11 @@ public enum Safetensors {
                 throw invalid("tensor '\(e.name)': \(problem.reason)")
             }
         }
-        return (tensors, header.metadata)
+        return (tensors, metadata)
     }
 
     /// Appends the tensor's elements, little-endian.
-    private static func appendLittleEndian(_ tensor: Tensor, to bytes: inout [UInt8]) {
+    static func appendLittleEndian(_ tensor: Tensor, to bytes: inout [UInt8]) {
         #if _endian(little)
         bytes += UnsafeRawBufferPointer(start: tensor.storage.raw, count: tensor.count * tensor.dtype.byteSize)
         #else

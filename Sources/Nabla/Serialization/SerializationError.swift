@@ -5,6 +5,9 @@ import Foundation
 public enum SerializationError: Error, Equatable, CustomStringConvertible, LocalizedError {
     /// The file is not valid safetensors: `reason` says what is wrong with it.
     case invalidFile(path: String, reason: String)
+    /// The file's tensor data does not match the checksum recorded when it was written: the file
+    /// was damaged (a disk error, an interrupted copy, an edit) and its tensors cannot be trusted.
+    case checksumMismatch(path: String)
     /// Reading, writing, creating or renaming a file failed (`reason` includes the system's message).
     case fileSystem(path: String, reason: String)
     /// The tensors cannot be written as asked (a tensor named `__metadata__`, which the format
@@ -35,7 +38,9 @@ public enum SerializationError: Error, Equatable, CustomStringConvertible, Local
     public var description: String {
         switch self {
         case let .invalidFile(path, reason):
-            return "\(path): \(reason)"
+            return "\(path): \(reason)".oneLine   // a tensor name from a damaged header may hold a newline
+        case let .checksumMismatch(path):
+            return "\(path): checksum mismatch: the file is damaged (its tensors are not the ones that were written), so it cannot be used"
         case let .fileSystem(path, reason):
             return "\(path): \(reason)"
         case let .invalidTensorName(name):

@@ -37,6 +37,8 @@ public enum CheckpointInterval: Equatable, Sendable, TextCodable, CustomStringCo
 /// (if there is none yet), after every epoch, every `every` within an epoch, and at the step a stop
 /// request ends on; `last.safetensors` (the model now) after every epoch. So a kill loses at most
 /// `every` of work, and a run killed before its first epoch ends still resumes (from its start).
+/// The checkpoint it replaces stays as `checkpoint.previous.safetensors` (a hard link: no copy is
+/// written), the one to resume from should the newest be found damaged (its checksum).
 /// (`best.safetensors` is the `BestModel`'s file.)
 public final class Checkpointer: TrainingCallback {
     public let folder: String
@@ -54,6 +56,8 @@ public final class Checkpointer: TrainingCallback {
     }
 
     public var path: String { folder + "/checkpoint.safetensors" }
+    /// The checkpoint before the newest.
+    public var previousPath: String { folder + "/checkpoint.previous.safetensors" }
 
     public func trainingWillBegin(_ state: TrainingState) throws {
         if !FileManager.default.fileExists(atPath: path) { try save(state) }
@@ -75,8 +79,10 @@ public final class Checkpointer: TrainingCallback {
     }
 
     public func epochDidSettle(_ state: TrainingState) throws {
-        try save(state)
+        // The checkpoint last: a kill between the two writes leaves a checkpoint from before this
+        // epoch ended, so the resumed run redoes the epoch and writes both again.
         try Safetensors.write(try state.model.stateTensors(), metadata: meta(state), to: folder + "/last.safetensors")
+        try save(state)
     }
 
     private func meta(_ state: TrainingState) -> [String: String] {
@@ -86,6 +92,10 @@ public final class Checkpointer: TrainingCallback {
     private func save(_ state: TrainingState) throws {
         var checkpoint = try state.checkpoint()
         checkpoint.metadata.merge(meta(state)) { $1 }
+        // The new checkpoint replaces the file's name, not its contents: the old one lives on under
+        // the second name. A kill in between leaves the newest whole, and at worst no previous one.
+        unlink(previousPath)
+        _ = link(path, previousPath)   // fails, harmlessly, before the first checkpoint
         try checkpoint.write(to: path)
         lastSave = Date()
         stepsSinceSave = 0

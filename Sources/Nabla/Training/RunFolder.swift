@@ -1,7 +1,7 @@
 import Foundation
 
 /// The files of a run folder: `config.json`, `best.safetensors`, `last.safetensors`,
-/// `checkpoint.safetensors`, `history.csv`, `steps.csv`, `update_ratios.csv`, `train.log`.
+/// `checkpoint.safetensors` (and `checkpoint.previous.safetensors`, the one before it), `history.csv`, `steps.csv`, `update_ratios.csv`, `train.log`.
 public enum RunFolder {
     public static func configPath(_ folder: String) -> String { folder + "/config.json" }
 

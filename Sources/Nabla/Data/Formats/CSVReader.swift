@@ -117,7 +117,7 @@ public enum CSVReader {
                 let nonFinite = Double(text).map { !$0.isFinite } ?? false
                 throw DataError(file: file, location: "line \(lineNumber)",
                                 text.isEmpty ? "missing value in \(name)"
-                                    : nonFinite ? "'\(text)' in \(name) is not a finite number" : "'\(text)' in \(name) is not a number")
+                                    : nonFinite ? "'\(text)' in \(name) is not a finite number" : "'\(DataError.excerpt(text))' in \(name) is not a number")
             }
             for (column, value) in values.enumerated() {
                 if column == labelIndex {

@@ -97,7 +97,7 @@ public enum NPY {
         guard case .tuple(let shape)? = fields["shape"] else { throw DataError(file: file, location: at, "bad header: no 'shape' tuple") }
         guard let type = NPYArray.ElementType(rawValue: descr) else {
             let supported = NPYArray.ElementType.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-            throw DataError(file: file, location: at, "unsupported dtype '\(descr)'; supported: \(supported)")
+            throw DataError(file: file, location: at, "unsupported dtype '\(DataError.excerpt(descr))'; supported: \(supported)")
         }
         guard !fortranOrder else {
             throw DataError(file: file, location: at, "fortran_order is True; only C-order arrays are supported (save np.ascontiguousarray(a))")
@@ -279,7 +279,7 @@ private struct HeaderParser {
             let keyStart = i
             let key = try string()
             guard ["descr", "fortran_order", "shape"].contains(key) else {
-                throw DataError(file: file, location: "byte \(keyStart)", "bad header: unexpected key '\(key)'; expected 'descr', 'fortran_order' and 'shape'")
+                throw DataError(file: file, location: "byte \(keyStart)", "bad header: unexpected key '\(DataError.excerpt(key))'; expected 'descr', 'fortran_order' and 'shape'")
             }
             try expect(":")
             skipSpace()
