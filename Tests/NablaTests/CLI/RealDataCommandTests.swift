@@ -115,6 +115,36 @@ import Testing
         }
     }
 
+    @Test func unreadableImagesStopTheRunOrAreSkippedAndListed() throws {
+        try withFolder { dir in
+            for (i, digit) in try Datasets.load("mnist-5k").subset((0..<40).map { ($0 * 503) % 5000 }).greyImages().enumerated() {
+                let path = "\(dir)/photos/\(digit.label)/\(i).png"
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try AtomicFile.write(ImageCodecs.encodePNG(digit.image), to: path)
+            }
+            try AtomicFile.write(Array("not a png".utf8), to: dir + "/photos/3/broken.png")
+            let stopped = try nabla("train", "--data", dir + "/photos", "--epochs", "1", "--model", "linear(10)")
+            #expect(stopped.status == 1 && stopped.stderr.hasPrefix("error: \(dir)/photos/3/broken.png: "), "\(stopped.stderr)")
+            #expect(stopped.stderr.split(separator: "\n").count == 1)
+            let skipped = try nabla("train", "--data", dir + "/photos", "--skip-bad", "--epochs", "1", "--model", "linear(10)", "--val", "8")
+            #expect(skipped.status == 0, "\(skipped.stderr)")
+            #expect(skipped.stdout.contains("  note: skipped 1 unreadable image: \(dir)/photos/3/broken.png: "))
+        }
+    }
+
+    @Test func channelsLastArraysNeedTheirLayout() throws {
+        try withFolder { dir in
+            let digits = try Datasets.load("mnist-5k").subset((0..<200).map { ($0 * 503) % 5000 })
+            try NPY.write(digits.features.reshaped([200, 28, 28, 1]), to: dir + "/x.npy")
+            try NPY.write(labels: digits.labels, to: dir + "/y.npy")
+            let args = ["train", "--data", dir + "/x.npy", "--labels", dir + "/y.npy", "--scale", "0.0039", "--epochs", "1", "--model", "linear(10)"]
+            let hinted = try GradCommandTests.run(args)
+            #expect(hinted.stdout.contains("  note: \(dir)/x.npy: examples of shape [28, 28, 1] look channels-last ([H, W, C]); if so, give the layout nhwc\n"))
+            let nhwc = try GradCommandTests.run(args + ["--layout", "nhwc"])
+            #expect(nhwc.status == 0 && nhwc.stdout.contains("examples [1, 28, 28], 10 classes\n") && !nhwc.stdout.contains("note:"), "\(nhwc.stdout) \(nhwc.stderr)")
+        }
+    }
+
     @Test func imageOptionsOnOtherDataAreRefusedNamingTheFlag() throws {
         let run = try nabla("train", "--data", "mnist-5k", "--image-size", "14", "--epochs", "1")
         #expect(run.status == 1)
@@ -131,5 +161,15 @@ import Testing
         #expect(info.stdout.contains("  Ankle boot     7000   10.0%") && info.stdout.hasSuffix("parts: 60000 training, 10000 test examples (its own splits)\n"))
         let download = try nabla("data", "download", "fashion-mnist")
         #expect(download.status == 0 && download.stdout.hasPrefix("Fashion-MNIST is already in ") && download.stdout.hasSuffix("use it with --data fashion-mnist\n"))
+    }
+}
+
+extension Dataset {
+    /// Each example as a grey image with its label, for writing image folders in tests.
+    func greyImages() -> [(image: DecodedImage, label: Int)] {
+        let pixels = features.floats.map { UInt8($0) }, size = exampleShape.reduce(1, *)
+        return (0..<count).map { i in
+            (DecodedImage(width: exampleShape[2], height: exampleShape[1], channels: 1, pixels: Array(pixels[(i * size)..<((i + 1) * size)])), labels[i])
+        }
     }
 }
