@@ -8,27 +8,23 @@ struct SummaryCommand: ParsableCommand {
         abstract: "Print a model's layers, output shapes and parameter counts for a data set."
     )
 
-    @Option(help: "The network, e.g. \"conv(8, 3, pad: 1), relu, maxpool(2), linear(10)\", or a JSON file holding it.")
-    var model: String
-
-    @Option(help: "A shipped data set (mnist-5k) or a CSV file, for the input shape and the class count.")
-    var data: String = "mnist-5k"
-
-    @Option(help: "The CSV label column (name or index).")
-    var labelColumn: String = "-1"
+    @OptionGroup var data: DataOptions
+    @OptionGroup var model: ModelOptions
 
     func run() throws {
-        do {
-            let (dataset, _) = try DataRecipe(source: data, labelColumn: labelColumn).loadDataset()
-            var recipe = TrainingRecipe()
-            recipe.model = model
-            // The plan has every shape and count without allocating a weight: a model too big to
-            // train still gets its summary, which shows where the size comes from.
-            let plan = try recipe.modelSpec().plan(inputShape: dataset.exampleShape, classCount: dataset.classCount)
-            print(formatSummary(plan.summary, inputShape: dataset.exampleShape))
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        try reportingErrors(summarize)
+    }
+
+    /// The same data and model options as `train`, with the same defaults: the summary shows the
+    /// model `train` would build for those options.
+    private func summarize() throws {
+        var recipe = try data.recipe()
+        try model.apply(to: &recipe)
+        try recipe.data.validate()
+        let (dataset, _) = try recipe.data.loadDataset()
+        // The plan has every shape and count without allocating a weight: a model too big to
+        // train still gets its summary, which shows where the size comes from.
+        let plan = try recipe.modelSpec().plan(inputShape: dataset.exampleShape, classCount: dataset.classCount)
+        print(formatSummary(plan.summary, inputShape: dataset.exampleShape))
     }
 }
