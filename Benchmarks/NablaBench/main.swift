@@ -12,6 +12,11 @@ print("NablaBench: \(cores) cores; each figure is the best of several timed samp
 #if os(Linux)
 print("  OpenBLAS \(String(cString: openblas_get_config())), \(String(cString: openblas_get_corename())) kernels, \(openblas_get_num_threads()) threads")
 #endif
+// `NablaBench conv-compare`: each convolution layer with each algorithm of `conv2d`, in turns.
+if CommandLine.arguments.dropFirst().first == "conv-compare" {
+    compareConvolutionAlgorithms()
+    exit(0)
+}
 // The NumPy and PyTorch peers start now (their imports done before any timing) and then wait for requests.
 var numpyFailure = "", torchFailure = ""
 let numpy = PythonReference.numpy(failure: &numpyFailure)

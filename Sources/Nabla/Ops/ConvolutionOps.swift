@@ -20,8 +20,14 @@ import Synchronization
 /// same pass. The batch is split over the cores,
 /// each running im2col and a single-threaded GEMM for its own images (faster on two cores than
 /// letting BLAS split every product).
+///
+/// That is the general path. `algorithm` (default `.automatic`) picks a faster kernel where one
+/// was measured to win: Winograd F(2×2, 3×3) for stride-1 3×3 layers with 16 or more channels in
+/// and out (WinogradConvolution.swift), a direct loop over the filter taps for other stride-1
+/// layers with few input channels (DirectConvolution.swift). Every choice computes the same
+/// convolution, up to rounding.
 public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
-                   stride: Int = 1, padding: Int = 0) -> Variable {
+                   stride: Int = 1, padding: Int = 0, algorithm: ConvolutionAlgorithm = .automatic) -> Variable {
     let x = input.value, w = weight.value
     precondition(x.rank == 4, "conv2d: input must be [N, C, H, W], got shape \(x.shape)")
     precondition(w.rank == 4, "conv2d: weight must be [out, in, kH, kW], got shape \(w.shape)")
@@ -41,9 +47,15 @@ public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
     let b = bias?.value
     let batch = x.shape[0], outChannels = w.shape[0]
     var out = Tensor(uninitializedShape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth], dtype: x.dtype)
-    switch x.dtype {
-    case .float32: conv2dForward(x, w, b, &out, geometry, Float.self)
-    case .float64: conv2dForward(x, w, b, &out, geometry, Double.self)
+    let winograd = algorithm.usesWinograd(geometry, outChannels: outChannels)
+    let direct = winograd == nil && usesDirectConvolution(geometry, algorithm)
+    switch (x.dtype, winograd) {
+    case (.float32, _) where direct: directConv2dForward(x, w, b, &out, geometry, Float.self)
+    case (.float64, _) where direct: directConv2dForward(x, w, b, &out, geometry, Double.self)
+    case (.float32, let wg?): winogradConv2dForward(x, w, b, &out, wg, Float.self)
+    case (.float64, let wg?): winogradConv2dForward(x, w, b, &out, wg, Double.self)
+    case (.float32, nil): conv2dForward(x, w, b, &out, geometry, Float.self)
+    case (.float64, nil): conv2dForward(x, w, b, &out, geometry, Double.self)
     }
 
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
@@ -53,11 +65,56 @@ public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
         var gx: Tensor? = input.requiresGrad ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : nil
         var gw: Tensor? = weight.requiresGrad ? Tensor(uninitializedShape: w.shape, dtype: w.dtype) : nil
         var gb: Tensor? = bias?.requiresGrad == true ? Tensor(uninitializedShape: [outChannels], dtype: x.dtype) : nil
-        switch x.dtype {
-        case .float32: conv2dBackward(x, w, g, &gx, &gw, &gb, geometry, Float.self)
-        case .float64: conv2dBackward(x, w, g, &gx, &gw, &gb, geometry, Double.self)
+        if direct {
+            // The weight and bias gradients directly; the input gradient (not needed by a first
+            // layer) directly too where it is a stride-1 convolution itself, else through im2col.
+            var none: Tensor? = nil, noBias: Tensor? = nil
+            let turned = directInputGradientApplies(geometry)
+            switch x.dtype {
+            case .float32:
+                if gw != nil || gb != nil { directConv2dWeightGradient(x, g, &gw, &gb, geometry, outChannels: outChannels, Float.self) }
+                if gx != nil && turned { directConv2dInputGradient(g, w, &gx!, geometry, Float.self) }
+                if gx != nil && !turned { conv2dBackward(x, w, g, &gx, &none, &noBias, geometry, Float.self) }
+            case .float64:
+                if gw != nil || gb != nil { directConv2dWeightGradient(x, g, &gw, &gb, geometry, outChannels: outChannels, Double.self) }
+                if gx != nil && turned { directConv2dInputGradient(g, w, &gx!, geometry, Double.self) }
+                if gx != nil && !turned { conv2dBackward(x, w, g, &gx, &none, &noBias, geometry, Double.self) }
+            }
+            return [gx, gw] + (bias == nil ? [] : [gb])
+        }
+        switch (x.dtype, winograd) {
+        case (.float32, let wg?): winogradConv2dBackward(x, w, g, &gx, &gw, &gb, wg, Float.self)
+        case (.float64, let wg?): winogradConv2dBackward(x, w, g, &gx, &gw, &gb, wg, Double.self)
+        case (.float32, nil): conv2dBackward(x, w, g, &gx, &gw, &gb, geometry, Float.self)
+        case (.float64, nil): conv2dBackward(x, w, g, &gx, &gw, &gb, geometry, Double.self)
         }
         return [gx, gw] + (bias == nil ? [] : [gb])
+    }
+}
+
+/// How `conv2d` computes a convolution. All give the same values up to rounding (see
+/// WinogradConvolution.swift for Winograd's error bound); the choice is only about speed.
+public enum ConvolutionAlgorithm: Sendable {
+    /// What was measured to win (`NablaBench conv-compare`): Winograd for stride-1 3 × 3 filters
+    /// with at least 16 channels in and out, direct for other stride-1 layers with at most 16 input
+    /// channels, im2col elsewhere.
+    case automatic
+    /// Each image unrolled into a column matrix, one matrix product per image.
+    case im2col
+    /// Winograd F(2×2, 3×3) or F(2×2, 5×5) where it applies (stride 1, square 3 × 3 or 5 × 5
+    /// filters, padding below the filter's size); im2col elsewhere.
+    case winograd
+    /// A direct loop over the filter taps for the forward pass and the weight gradient
+    /// (DirectConvolution.swift), made for few input channels; stride 1 only (im2col elsewhere).
+    case direct
+
+    /// The Winograd geometry when this algorithm uses Winograd for `g`, else nil.
+    func usesWinograd(_ g: ConvolutionGeometry, outChannels: Int) -> WinogradGeometry? {
+        guard self == .automatic || self == .winograd, g.stride == 1, g.kernelHeight == g.kernelWidth, g.padding < g.kernelHeight,
+              let transform = WinogradTransform.forKernel(g.kernelHeight) else { return nil }
+        if self == .automatic && !(transform.r == 3 && g.channels >= 16 && outChannels >= 16) { return nil }
+        return WinogradGeometry(transform, channels: g.channels, outChannels: outChannels, height: g.height, width: g.width,
+                                padding: g.padding)
     }
 }
 
@@ -161,7 +218,7 @@ func convolutionCol2im<T: TensorScalar>(_ col: UnsafePointer<T>, _ x: UnsafeMuta
 /// Runs `body(worker, images)` over the batch split into one contiguous range per core, with BLAS
 /// single-threaded meanwhile so that the two levels of threads do not fight over the cores.
 /// With one image (or one core) BLAS keeps its own threads.
-private func convolutionSplitBatch(_ batch: Int, _ body: (Int, Range<Int>) -> Void) {
+func convolutionSplitBatch(_ batch: Int, _ body: (Int, Range<Int>) -> Void) {
     let parts = Swift.min(Parallel.workers, batch)
     if parts <= 1 {
         body(0, 0..<batch)

@@ -1,5 +1,6 @@
 // Max pooling over 2×2 windows with stride 2 and no padding, the common case, with loops of its
-// own; `maxPool2d` (PoolingOps.swift) picks them and documents the op.
+// own: one kernel for `maxPool2d` (PoolingOps.swift, which documents the op) and, with a ReLU
+// applied on the way, for `reluMaxPool2x2` (ReLUMaxPool.swift).
 
 /// Whether the windows are 2×2 and side by side (stride 2) without padding: the common case, which
 /// gets loops of its own. The general sweep spends most of its time on each window's bookkeeping
@@ -8,31 +9,46 @@ func isTwoByTwoTiling(_ g: ConvolutionGeometry) -> Bool {
     g.kernelHeight == 2 && g.kernelWidth == 2 && g.stride == 2 && g.padding == 0
 }
 
-/// Calls `body(p)` for each plane `p`, spread over the cores as `forEachWindow` does.
+/// `maxPoolForward` for 2×2 windows with stride 2 and no padding (see `maxPool2x2Forward(_:_:planes:height:width:relu:)`).
+func maxPool2x2Forward<T: TensorScalar>(_ x: Tensor, _ out: inout Tensor, _ g: ConvolutionGeometry, _: T.Type) {
+    maxPool2x2Forward(x.pointer(T.self), out.pointer(T.self), planes: x.shape[0] * x.shape[1], height: g.height, width: g.width, relu: false)
+}
+
+/// `maxPoolBackward` for 2×2 windows with stride 2 and no padding. Each window writes all four of
+/// its inputs (the windows do not overlap), so `gx` needs no zeroing where they tile it.
+func maxPool2x2Backward<T: TensorScalar>(_ x: Tensor, _ y: Tensor, _ gy: Tensor, _ gx: inout Tensor, _ g: ConvolutionGeometry, _: T.Type) {
+    maxPool2x2Backward(x.pointer(T.self), y.pointer(T.self), gy.pointer(T.self), gx.pointer(T.self),
+                       planes: x.shape[0] * x.shape[1], height: g.height, width: g.width, relu: false)
+}
+
+/// Calls `body(p)` for each plane, over the cores when the planes are big enough to pay for it.
 @inline(__always)
-private func forEachPlane(_ planes: Int, _ g: ConvolutionGeometry, _ body: (Int) -> Void) {
-    let planeSize = g.height * g.width
+private func forEachPlane(_ planes: Int, planeSize: Int, _ body: (Int) -> Void) {
     Parallel.chunks(planes, threshold: Swift.max(1, Parallel.memoryBoundThreshold / Swift.max(planeSize, 1))) { range in
         for p in range { body(p) }
     }
 }
 
-/// `maxPoolForward` for 2×2 windows with stride 2 and no padding: the same comparisons in the
-/// same order (so ties and signed zeros come out alike), the same NaN rule. Float rows go
+/// Max pooling over 2×2 windows with stride 2 of `planes` planes of `height × width` (an odd last
+/// row or column is left out), of `relu(x)` when `relu` is set (`reluMaxPool2x2`), else of `x`
+/// (`maxPool2d`). The comparisons are the general sweep's, in the same order (so ties and signed
+/// zeros come out alike): `v > best ? v : best` from -∞, a NaN window giving NaN; under `relu`
+/// each value is first `v > 0 ? v : 0`, which turns a NaN into 0 as `relu` does. Float rows go
 /// through `maxPool2x2ForwardRow`, eight windows at a time.
-func maxPool2x2Forward<T: TensorScalar>(_ x: Tensor, _ out: inout Tensor, _ g: ConvolutionGeometry, _: T.Type) {
-    let px = x.pointer(T.self), po = out.pointer(T.self)
-    let width = g.width, planeSize = g.height * g.width, outH = g.outputHeight, outW = g.outputWidth
-    forEachPlane(x.shape[0] * x.shape[1], g) { p in
+func maxPool2x2Forward<T: TensorScalar>(_ px: UnsafeMutablePointer<T>, _ po: UnsafeMutablePointer<T>,
+                                        planes: Int, height: Int, width: Int, relu: Bool) {
+    let outH = height / 2, outW = width / 2
+    forEachPlane(planes, planeSize: height * width) { p in
         for oy in 0..<outH {
-            let r0 = px + (p * planeSize + 2 * oy * width), r1 = r0 + width
+            let r0 = px + (p * height + 2 * oy) * width, r1 = r0 + width
             let o = po + (p * outH + oy) * outW
             var ox = 0
             if T.self == Float.self {
-                ox = maxPool2x2ForwardRow(floatPointer(r0), floatPointer(r1), floatPointer(o), outW)
+                ox = maxPool2x2ForwardRow(floatPointer(r0), floatPointer(r1), floatPointer(o), outW, relu: relu)
             }
             while ox < outW {
-                let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+                var a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+                if relu { a = clamped(a); b = clamped(b); c = clamped(c); d = clamped(d) }
                 var best = -T.infinity
                 best = a > best ? a : best
                 best = b > best ? b : best
@@ -45,39 +61,44 @@ func maxPool2x2Forward<T: TensorScalar>(_ x: Tensor, _ out: inout Tensor, _ g: C
     }
 }
 
-/// `maxPoolBackward` for 2×2 windows with stride 2 and no padding. Each window writes all four
-/// of its inputs (the windows do not overlap), so `gx` needs no zeroing where they tile it. The
-/// values are those of the general sweep adding onto zeros: `0 + share` at each tied maximum
-/// (`share` = the output gradient over the number of ties), 0 elsewhere and for a NaN window
-/// (the divisor is at least 1, and dividing by 1 is exact). Float rows go through
-/// `maxPool2x2BackwardRow`, eight windows at a time.
-func maxPool2x2Backward<T: TensorScalar>(_ x: Tensor, _ y: Tensor, _ gy: Tensor, _ gx: inout Tensor,
-                                                 _ g: ConvolutionGeometry, _: T.Type) {
-    let px = x.pointer(T.self), py = y.pointer(T.self), pg = gy.pointer(T.self), pdx = gx.pointer(T.self)
-    let width = g.width, planeSize = g.height * g.width, outH = g.outputHeight, outW = g.outputWidth
-    forEachPlane(x.shape[0] * x.shape[1], g) { p in
+/// The backward of `maxPool2x2Forward`: `0 + share` at each tied maximum (`share` = the output
+/// gradient over the number of ties, counted among the values the pool compared), 0 elsewhere and
+/// for a NaN window (the divisor is at least 1, and dividing by 1 is exact); under `relu`, only
+/// where the input is also positive (ReLU's gradient is 0 at 0 and below). Every input of a window
+/// is written. Float rows go through `maxPool2x2BackwardRow`, eight windows at a time.
+func maxPool2x2Backward<T: TensorScalar>(_ px: UnsafeMutablePointer<T>, _ py: UnsafeMutablePointer<T>, _ pg: UnsafeMutablePointer<T>,
+                                         _ pdx: UnsafeMutablePointer<T>, planes: Int, height: Int, width: Int, relu: Bool) {
+    let outH = height / 2, outW = width / 2
+    forEachPlane(planes, planeSize: height * width) { p in
         for oy in 0..<outH {
-            let offset = p * planeSize + 2 * oy * width
+            let offset = (p * height + 2 * oy) * width
             let r0 = px + offset, r1 = r0 + width, d0 = pdx + offset, d1 = d0 + width
             let o = (p * outH + oy) * outW
             var ox = 0
             if T.self == Float.self {
-                ox = maxPool2x2BackwardRow(floatPointer(r0), floatPointer(r1), floatPointer(py + o), floatPointer(pg + o), floatPointer(d0), floatPointer(d1), outW)
+                ox = maxPool2x2BackwardRow(floatPointer(r0), floatPointer(r1), floatPointer(py + o), floatPointer(pg + o),
+                                           floatPointer(d0), floatPointer(d1), outW, relu: relu)
             }
             while ox < outW {
                 let m = py[o + ox]
-                let ha = r0[2 * ox] == m, hb = r0[2 * ox + 1] == m, hc = r1[2 * ox] == m, hd = r1[2 * ox + 1] == m
-                let ties = (ha ? 1 : 0) + (hb ? 1 : 0) + (hc ? 1 : 0) + (hd ? 1 : 0)
+                let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+                let ta = (relu ? clamped(a) : a) == m, tb = (relu ? clamped(b) : b) == m
+                let tc = (relu ? clamped(c) : c) == m, td = (relu ? clamped(d) : d) == m
+                let ties = (ta ? 1 : 0) + (tb ? 1 : 0) + (tc ? 1 : 0) + (td ? 1 : 0)
                 let share = 0 + pg[o + ox] / T(Swift.max(ties, 1))
-                d0[2 * ox] = ha ? share : 0
-                d0[2 * ox + 1] = hb ? share : 0
-                d1[2 * ox] = hc ? share : 0
-                d1[2 * ox + 1] = hd ? share : 0
+                d0[2 * ox] = ta && (!relu || a > 0) ? share : 0
+                d0[2 * ox + 1] = tb && (!relu || b > 0) ? share : 0
+                d1[2 * ox] = tc && (!relu || c > 0) ? share : 0
+                d1[2 * ox + 1] = td && (!relu || d > 0) ? share : 0
                 ox += 1
             }
         }
     }
 }
+
+/// ReLU of one value: `v > 0 ? v : 0` (so NaN becomes 0).
+@inline(__always)
+private func clamped<T: TensorScalar>(_ v: T) -> T { v > 0 ? v : 0 }
 
 /// The same memory seen as Floats (callers have checked that `T` is `Float`).
 @inline(__always)
@@ -85,27 +106,31 @@ private func floatPointer<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePoint
     UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
 
-/// Max pooling of one output row, eight windows at a time: the top and bottom input rows are
-/// read sixteen Floats at a time and split into even (left) and odd (right) columns. Returns
+/// One output row of `maxPool2x2Forward`, eight windows at a time: the top and bottom input rows
+/// are read sixteen Floats at a time and split into even (left) and odd (right) columns. Returns
 /// how many outputs it wrote (a multiple of 8); the caller does the rest.
 ///
 /// Why: the scalar loop does not vectorize (strided loads, data-dependent selects that become
 /// mispredicted branches on random data); this runs several times faster.
 @inline(__always)
 private func maxPool2x2ForwardRow(_ r0: UnsafeMutablePointer<Float>, _ r1: UnsafeMutablePointer<Float>,
-                                  _ out: UnsafeMutablePointer<Float>, _ count: Int) -> Int {
+                                  _ out: UnsafeMutablePointer<Float>, _ count: Int, relu: Bool) -> Int {
+    let zero = SIMD16<Float>()
     var ox = 0
     while ox + 8 <= count {
-        let top = UnsafeRawPointer(r0 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
-        let bottom = UnsafeRawPointer(r1 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+        var top = UnsafeRawPointer(r0 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+        var bottom = UnsafeRawPointer(r1 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+        if relu {
+            top = zero.replacing(with: top, where: top .> zero)
+            bottom = zero.replacing(with: bottom, where: bottom .> zero)
+        }
         let a = top.evenHalf, b = top.oddHalf, c = bottom.evenHalf, d = bottom.oddHalf
-        // The scalar loop's `v > best ? v : best` from -∞, in the same order.
         var best = SIMD8<Float>(repeating: -.infinity)
         best.replace(with: a, where: a .> best)
         best.replace(with: b, where: b .> best)
         best.replace(with: c, where: c .> best)
         best.replace(with: d, where: d .> best)
-        // v != v only for NaN.
+        // v != v only for NaN (never after the clamp).
         let nan = (a .!= a) .| (b .!= b) .| (c .!= c) .| (d .!= d)
         best.replace(with: .nan, where: nan)
         UnsafeMutableRawPointer(out + ox).storeBytes(of: best, as: SIMD8<Float>.self)
@@ -114,23 +139,29 @@ private func maxPool2x2ForwardRow(_ r0: UnsafeMutablePointer<Float>, _ r1: Unsaf
     return ox
 }
 
-/// The backward of `maxPool2x2ForwardRow` for one output row, eight windows at a time, with the
-/// scalar loop's values. Returns how many outputs it handled (a multiple of 8).
+/// One output row of `maxPool2x2Backward`, eight windows at a time, with the scalar loop's values.
+/// Returns how many outputs it handled (a multiple of 8).
 @inline(__always)
 private func maxPool2x2BackwardRow(_ r0: UnsafeMutablePointer<Float>, _ r1: UnsafeMutablePointer<Float>,
                                    _ best: UnsafeMutablePointer<Float>, _ gradient: UnsafeMutablePointer<Float>,
-                                   _ d0: UnsafeMutablePointer<Float>, _ d1: UnsafeMutablePointer<Float>, _ count: Int) -> Int {
-    let zero = SIMD8<Float>(), one = SIMD8<Float>(repeating: 1)
+                                   _ d0: UnsafeMutablePointer<Float>, _ d1: UnsafeMutablePointer<Float>, _ count: Int, relu: Bool) -> Int {
+    let zero = SIMD8<Float>(), one = SIMD8<Float>(repeating: 1), zero16 = SIMD16<Float>()
     var ox = 0
     while ox + 8 <= count {
         let top = UnsafeRawPointer(r0 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
         let bottom = UnsafeRawPointer(r1 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+        let seenTop = relu ? zero16.replacing(with: top, where: top .> zero16) : top
+        let seenBottom = relu ? zero16.replacing(with: bottom, where: bottom .> zero16) : bottom
         let m = UnsafeRawPointer(best + ox).loadUnaligned(as: SIMD8<Float>.self)
         let g = UnsafeRawPointer(gradient + ox).loadUnaligned(as: SIMD8<Float>.self)
-        let ha = top.evenHalf .== m, hb = top.oddHalf .== m, hc = bottom.evenHalf .== m, hd = bottom.oddHalf .== m
+        var ha = seenTop.evenHalf .== m, hb = seenTop.oddHalf .== m, hc = seenBottom.evenHalf .== m, hd = seenBottom.oddHalf .== m
         let ties = (zero.replacing(with: one, where: ha) + zero.replacing(with: one, where: hb))
             + (zero.replacing(with: one, where: hc) + zero.replacing(with: one, where: hd))
         let share = zero + g / one.replacing(with: ties, where: ties .> one)
+        if relu {
+            ha = ha .& (top.evenHalf .> zero); hb = hb .& (top.oddHalf .> zero)
+            hc = hc .& (bottom.evenHalf .> zero); hd = hd .& (bottom.oddHalf .> zero)
+        }
         UnsafeMutableRawPointer(d0 + 2 * ox).storeBytes(
             of: interleaved(zero.replacing(with: share, where: ha), zero.replacing(with: share, where: hb)), as: SIMD16<Float>.self)
         UnsafeMutableRawPointer(d1 + 2 * ox).storeBytes(

@@ -1,0 +1,186 @@
+// Stride-1 convolutions with 3×3 (or 5×5) filters through Winograd's F(2×2, r×r): the forward pass,
+// the input gradient (a forward pass of the output gradient with the filters turned half a turn and
+// their channels swapped) and the weight gradient (the forward pass's adjoint), each as α² matrix
+// products over a block of images instead of one im2col product per image.
+//
+// Accuracy: the transforms add and subtract values before the products (and, for 5×5, scale by up to
+// 5 and divide by up to 24), so rounding errors grow with the transform's size. The tests compare
+// Float results with the direct convolution in Double and bound the error, relative to
+// `Σ |w|·|x|` over each output's window, by 2⁻¹⁸ (F(2×2, 3×3)) and 2⁻¹⁴ (F(2×2, 5×5)); im2col's
+// products stay near 2⁻²². See WinogradConvolutionTests.
+
+/// Images per block: the α² products get about this many tiles as their columns, enough for BLAS
+/// to run near its peak, while a block's transformed tiles stay within a few hundred kilobytes.
+private let targetTiles = 256
+
+/// The weights transformed for `g`: `U[ξ][o][c] = (G w[o][c] Gᵀ)[ξ]`, `[α², O, C]`.
+private func winogradFilters<T: TensorScalar>(_ w: UnsafePointer<T>, outChannels: Int, channels: Int, _ t: WinogradTransform) -> Tensor {
+    let alpha = t.alpha, r = t.r
+    let u = Tensor(uninitializedShape: [alpha * alpha, outChannels, channels], dtype: T.dtype)
+    let pu = u.pointer(T.self), matrix = outChannels * channels
+    let gm = t.filter.map { T($0) }
+    var half = [T](repeating: 0, count: alpha * r)
+    for o in 0..<outChannels {
+        for c in 0..<channels {
+            let f = w + (o * channels + c) * r * r
+            // half = G f, then U = half Gᵀ.
+            for a in 0..<alpha {
+                for k in 0..<r {
+                    var s: T = 0
+                    for j in 0..<r { s += gm[a * r + j] * f[j * r + k] }
+                    half[a * r + k] = s
+                }
+            }
+            for a in 0..<alpha {
+                for b in 0..<alpha {
+                    var s: T = 0
+                    for k in 0..<r { s += half[a * r + k] * gm[b * r + k] }
+                    pu[(a * alpha + b) * matrix + o * channels + c] = s
+                }
+            }
+        }
+    }
+    return u
+}
+
+/// Runs a Winograd forward pass of `x` (`[N, C, H, W]`) into `y` (`[N, O, outH, outW]`) with the
+/// transformed filters `u`, plus `bias` when given.
+func winogradForward<T: TensorScalar>(_ x: UnsafePointer<T>, batch: Int, u: Tensor, bias: UnsafePointer<T>?,
+                                      _ y: UnsafeMutablePointer<T>, _ g: WinogradGeometry) {
+    let alpha = g.alpha, area = alpha * alpha, perBlock = Swift.max(1, targetTiles / g.tilesPerImage)
+    let workers = Swift.min(Parallel.workers, Swift.max(batch, 1))
+    let tilesMax = perBlock * g.tilesPerImage
+    let planes = Tensor.zeros([workers, g.channels * g.planeSize], dtype: T.dtype)
+    let vs = Tensor(uninitializedShape: [workers, area * g.channels * tilesMax], dtype: T.dtype)
+    let ms = Tensor(uninitializedShape: [workers, area * g.outChannels * tilesMax], dtype: T.dtype)
+    let bt = SparseRows<T>(g.transform.input, rows: alpha, columns: alpha)
+    let at = SparseRows<T>(g.transform.output, rows: alpha, columns: 2).transposed
+    let pu = u.pointer(T.self), imageSize = g.channels * g.height * g.width
+    let outputSize = g.outChannels * g.outputHeight * g.outputWidth
+    convolutionSplitBatch(batch) { worker, images in
+        let plane = planes.pointer(T.self) + worker * g.channels * g.planeSize
+        let v = vs.pointer(T.self) + worker * area * g.channels * tilesMax
+        let m = ms.pointer(T.self) + worker * area * g.outChannels * tilesMax
+        withUnsafeTemporaryAllocation(of: SIMD8<T>.self, capacity: 2 * area) { scratch in
+            for first in stride(from: images.lowerBound, to: images.upperBound, by: perBlock) {
+                let block = first..<Swift.min(first + perBlock, images.upperBound), tiles = block.count * g.tilesPerImage
+                for n in block {
+                    winogradPad(x + n * imageSize, into: plane, g)
+                    winogradInputTransform(plane, v, tiles: tiles, t0: (n - first) * g.tilesPerImage, g, bt, scratch.baseAddress!)
+                }
+                for xi in 0..<area {
+                    T.gemm(transA: false, transB: false, m: g.outChannels, n: tiles, k: g.channels, alpha: 1,
+                           a: pu + xi * g.outChannels * g.channels, lda: g.channels, b: v + xi * g.channels * tiles, ldb: tiles,
+                           beta: 0, c: m + xi * g.outChannels * tiles, ldc: tiles)
+                }
+                for n in block {
+                    winogradOutputTransform(m, y + n * outputSize, bias: bias, tiles: tiles, t0: (n - first) * g.tilesPerImage,
+                                            g, at, scratch.baseAddress!)
+                }
+            }
+        }
+    }
+}
+
+/// The forward pass of `conv2d` through Winograd (the caller has checked `winogradGeometry`).
+func winogradConv2dForward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ out: inout Tensor, _ g: WinogradGeometry, _: T.Type) {
+    let u = winogradFilters(w.pointer(T.self), outChannels: g.outChannels, channels: g.channels, g.transform)
+    winogradForward(x.pointer(T.self), batch: x.shape[0], u: u, bias: b?.pointer(T.self), out.pointer(T.self), g)
+}
+
+/// The gradients of `winogradConv2dForward` for the outputs asked for (non-nil on entry, overwritten).
+func winogradConv2dBackward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, _ gy: Tensor, _ gx: inout Tensor?, _ gw: inout Tensor?,
+                                             _ gb: inout Tensor?, _ g: WinogradGeometry, _: T.Type) {
+    let batch = x.shape[0], r = g.transform.r
+    if let gx {
+        // dx = conv(dy, w') with w'[c][o] = w[o][c] turned by half a turn, padding r - 1 - p: the
+        // same tiles, on the output gradient.
+        let flipped = Tensor(uninitializedShape: [g.channels, g.outChannels, r, r], dtype: w.dtype)
+        let pw = w.pointer(T.self), pf = flipped.pointer(T.self)
+        for o in 0..<g.outChannels {
+            for c in 0..<g.channels {
+                for k in 0..<(r * r) { pf[(c * g.outChannels + o) * r * r + k] = pw[(o * g.channels + c) * r * r + r * r - 1 - k] }
+            }
+        }
+        var back = WinogradGeometry(g.transform, channels: g.outChannels, outChannels: g.channels, height: g.outputHeight,
+                                    width: g.outputWidth, padding: r - 1 - g.padding)
+        back.generalLoops = g.generalLoops
+        let u = winogradFilters(pf, outChannels: g.channels, channels: g.outChannels, g.transform)
+        winogradForward(gy.pointer(T.self), batch: batch, u: u, bias: nil, gx.pointer(T.self), back)
+    }
+    if gw != nil || gb != nil {
+        winogradWeightGradient(x, gy, &gw, &gb, g, T.self)
+    }
+}
+
+/// `dU[ξ] = Σ dM[ξ] V[ξ]ᵀ` over the batch, then `dw = Gᵀ dU G`; the bias gradient on the way.
+/// Each worker sums its images into a slice of its own; the slices are added in worker order.
+private func winogradWeightGradient<T: TensorScalar>(_ x: Tensor, _ gy: Tensor, _ gw: inout Tensor?, _ gb: inout Tensor?,
+                                                     _ g: WinogradGeometry, _: T.Type) {
+    let batch = x.shape[0], alpha = g.alpha, area = alpha * alpha, r = g.transform.r
+    let perBlock = Swift.max(1, targetTiles / g.tilesPerImage), tilesMax = perBlock * g.tilesPerImage
+    let workers = Swift.min(Parallel.workers, Swift.max(batch, 1))
+    let filters = area * g.outChannels * g.channels, partialSize = filters + g.outChannels
+    let gradientPlaneSize = 4 * g.tilesPerImage
+    let partials = Tensor.zeros([workers, partialSize], dtype: T.dtype)
+    let planes = Tensor.zeros([workers, g.channels * g.planeSize], dtype: T.dtype)
+    let gradientPlanes = Tensor.zeros([workers, g.outChannels * gradientPlaneSize], dtype: T.dtype)
+    let vs = Tensor(uninitializedShape: [workers, area * g.channels * tilesMax], dtype: T.dtype)
+    let ms = Tensor(uninitializedShape: [workers, area * g.outChannels * tilesMax], dtype: T.dtype)
+    let bt = SparseRows<T>(g.transform.input, rows: alpha, columns: alpha)
+    let am = SparseRows<T>(g.transform.output, rows: alpha, columns: 2)
+    let px = x.pointer(T.self), pg = gy.pointer(T.self), imageSize = g.channels * g.height * g.width
+    let outH = g.outputHeight, outW = g.outputWidth, outputSize = g.outChannels * outH * outW
+    convolutionSplitBatch(batch) { worker, images in
+        let partial = partials.pointer(T.self) + worker * partialSize
+        let plane = planes.pointer(T.self) + worker * g.channels * g.planeSize
+        let gradientPlane = gradientPlanes.pointer(T.self) + worker * g.outChannels * gradientPlaneSize
+        let v = vs.pointer(T.self) + worker * area * g.channels * tilesMax
+        let dm = ms.pointer(T.self) + worker * area * g.outChannels * tilesMax
+        withUnsafeTemporaryAllocation(of: SIMD8<T>.self, capacity: 2 * area) { scratch in
+            for first in stride(from: images.lowerBound, to: images.upperBound, by: perBlock) {
+                let block = first..<Swift.min(first + perBlock, images.upperBound), tiles = block.count * g.tilesPerImage
+                for n in block {
+                    let t0 = (n - first) * g.tilesPerImage, gn = pg + n * outputSize
+                    winogradPad(px + n * imageSize, into: plane, g)
+                    winogradInputTransform(plane, v, tiles: tiles, t0: t0, g, bt, scratch.baseAddress!)
+                    for o in 0..<g.outChannels {
+                        partial[filters + o] += contiguousSum(gn + o * outH * outW, outH * outW)
+                        for y in 0..<outH {
+                            (gradientPlane + (o * 2 * g.tilesY + y) * 2 * g.tilesX).update(from: gn + (o * outH + y) * outW, count: outW)
+                        }
+                    }
+                    winogradGradientTransform(gradientPlane, dm, tiles: tiles, t0: t0, g, am, scratch.baseAddress!)
+                }
+                for xi in 0..<area {
+                    T.gemm(transA: false, transB: true, m: g.outChannels, n: g.channels, k: tiles, alpha: 1,
+                           a: dm + xi * g.outChannels * tiles, lda: tiles, b: v + xi * g.channels * tiles, ldb: tiles,
+                           beta: 1, c: partial + xi * g.outChannels * g.channels, ldc: g.channels)
+                }
+            }
+        }
+    }
+    let total = workers == 1 ? partials.reshaped([partialSize]) : partials.sum(alongAxes: [0])
+    let pt = total.pointer(T.self)
+    if let gb { gb.pointer(T.self).update(from: pt + filters, count: g.outChannels) }
+    guard let gw else { return }
+    // dw[o][c] = Gᵀ dU[o][c] G.
+    let pw = gw.pointer(T.self), gm = g.transform.filter.map { T($0) }, matrix = g.outChannels * g.channels
+    var half = [T](repeating: 0, count: r * alpha)
+    for oc in 0..<matrix {
+        for k in 0..<r {
+            for b in 0..<alpha {
+                var s: T = 0
+                for a in 0..<alpha { s += gm[a * r + k] * pt[(a * alpha + b) * matrix + oc] }
+                half[k * alpha + b] = s
+            }
+        }
+        for k in 0..<r {
+            for l in 0..<r {
+                var s: T = 0
+                for b in 0..<alpha { s += half[k * alpha + b] * gm[b * r + l] }
+                pw[oc * r * r + k * r + l] = s
+            }
+        }
+    }
+}
