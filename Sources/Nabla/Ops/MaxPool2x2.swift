@@ -108,16 +108,22 @@ private func floatPointer<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePoint
 
 /// One output row of `maxPool2x2Forward`, eight windows at a time: the top and bottom input rows
 /// are read sixteen Floats at a time and split into even (left) and odd (right) columns. Returns
-/// how many outputs it wrote (a multiple of 8); the caller does the rest.
+/// how many outputs it wrote: all of them when there are at least 4, else none (the caller's
+/// scalar loop does the rest).
 ///
 /// Why: the scalar loop does not vectorize (strided loads, data-dependent selects that become
 /// mispredicted branches on random data); this runs several times faster.
 @inline(__always)
 private func maxPool2x2ForwardRow(_ r0: UnsafeMutablePointer<Float>, _ r1: UnsafeMutablePointer<Float>,
                                   _ out: UnsafeMutablePointer<Float>, _ count: Int, relu: Bool) -> Int {
+    if count < 8 { return count >= 4 ? maxPool2x2ForwardRow4(r0, r1, out, count, relu: relu) : 0 }
     let zero = SIMD16<Float>()
-    var ox = 0
-    while ox + 8 <= count {
+    var next = 0
+    while next < count {
+        // The last chunk overlaps the one before when the row is not a multiple of 8: it writes
+        // those outputs again, with the same values.
+        let ox = Swift.min(next, count - 8)
+        next = ox + 8
         var top = UnsafeRawPointer(r0 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
         var bottom = UnsafeRawPointer(r1 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
         if relu {
@@ -134,20 +140,49 @@ private func maxPool2x2ForwardRow(_ r0: UnsafeMutablePointer<Float>, _ r1: Unsaf
         let nan = (a .!= a) .| (b .!= b) .| (c .!= c) .| (d .!= d)
         best.replace(with: .nan, where: nan)
         UnsafeMutableRawPointer(out + ox).storeBytes(of: best, as: SIMD8<Float>.self)
-        ox += 8
     }
-    return ox
+    return count
+}
+
+/// `maxPool2x2ForwardRow` for rows of 4 to 7 windows (a 14-pixel-wide image, say): two chunks of
+/// four, the second overlapping the first.
+private func maxPool2x2ForwardRow4(_ r0: UnsafeMutablePointer<Float>, _ r1: UnsafeMutablePointer<Float>,
+                                   _ out: UnsafeMutablePointer<Float>, _ count: Int, relu: Bool) -> Int {
+    let zero = SIMD8<Float>()
+    for pass in 0..<2 {
+        let ox = pass == 0 ? 0 : count - 4
+        var top = UnsafeRawPointer(r0 + 2 * ox).loadUnaligned(as: SIMD8<Float>.self)
+        var bottom = UnsafeRawPointer(r1 + 2 * ox).loadUnaligned(as: SIMD8<Float>.self)
+        if relu {
+            top = zero.replacing(with: top, where: top .> zero)
+            bottom = zero.replacing(with: bottom, where: bottom .> zero)
+        }
+        let a = top.evenHalf, b = top.oddHalf, c = bottom.evenHalf, d = bottom.oddHalf
+        var best = SIMD4<Float>(repeating: -.infinity)
+        best.replace(with: a, where: a .> best)
+        best.replace(with: b, where: b .> best)
+        best.replace(with: c, where: c .> best)
+        best.replace(with: d, where: d .> best)
+        let nan = (a .!= a) .| (b .!= b) .| (c .!= c) .| (d .!= d)
+        best.replace(with: .nan, where: nan)
+        UnsafeMutableRawPointer(out + ox).storeBytes(of: best, as: SIMD4<Float>.self)
+    }
+    return count
 }
 
 /// One output row of `maxPool2x2Backward`, eight windows at a time, with the scalar loop's values.
-/// Returns how many outputs it handled (a multiple of 8).
+/// Returns how many outputs it handled (all, or none for fewer than 4).
 @inline(__always)
 private func maxPool2x2BackwardRow(_ r0: UnsafeMutablePointer<Float>, _ r1: UnsafeMutablePointer<Float>,
                                    _ best: UnsafeMutablePointer<Float>, _ gradient: UnsafeMutablePointer<Float>,
                                    _ d0: UnsafeMutablePointer<Float>, _ d1: UnsafeMutablePointer<Float>, _ count: Int, relu: Bool) -> Int {
+    if count < 8 { return count >= 4 ? maxPool2x2BackwardRow4(r0, r1, best, gradient, d0, d1, count, relu: relu) : 0 }
     let zero = SIMD8<Float>(), one = SIMD8<Float>(repeating: 1), zero16 = SIMD16<Float>()
-    var ox = 0
-    while ox + 8 <= count {
+    var next = 0
+    while next < count {
+        // As in the forward: the last chunk may overlap, writing the same gradients again.
+        let ox = Swift.min(next, count - 8)
+        next = ox + 8
         let top = UnsafeRawPointer(r0 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
         let bottom = UnsafeRawPointer(r1 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
         let seenTop = relu ? zero16.replacing(with: top, where: top .> zero16) : top
@@ -166,9 +201,37 @@ private func maxPool2x2BackwardRow(_ r0: UnsafeMutablePointer<Float>, _ r1: Unsa
             of: interleaved(zero.replacing(with: share, where: ha), zero.replacing(with: share, where: hb)), as: SIMD16<Float>.self)
         UnsafeMutableRawPointer(d1 + 2 * ox).storeBytes(
             of: interleaved(zero.replacing(with: share, where: hc), zero.replacing(with: share, where: hd)), as: SIMD16<Float>.self)
-        ox += 8
     }
-    return ox
+    return count
+}
+
+/// `maxPool2x2BackwardRow` for rows of 4 to 7 windows: two overlapping chunks of four.
+private func maxPool2x2BackwardRow4(_ r0: UnsafeMutablePointer<Float>, _ r1: UnsafeMutablePointer<Float>,
+                                    _ best: UnsafeMutablePointer<Float>, _ gradient: UnsafeMutablePointer<Float>,
+                                    _ d0: UnsafeMutablePointer<Float>, _ d1: UnsafeMutablePointer<Float>, _ count: Int, relu: Bool) -> Int {
+    let zero = SIMD4<Float>(), one = SIMD4<Float>(repeating: 1), zero8 = SIMD8<Float>()
+    for pass in 0..<2 {
+        let ox = pass == 0 ? 0 : count - 4
+        let top = UnsafeRawPointer(r0 + 2 * ox).loadUnaligned(as: SIMD8<Float>.self)
+        let bottom = UnsafeRawPointer(r1 + 2 * ox).loadUnaligned(as: SIMD8<Float>.self)
+        let seenTop = relu ? zero8.replacing(with: top, where: top .> zero8) : top
+        let seenBottom = relu ? zero8.replacing(with: bottom, where: bottom .> zero8) : bottom
+        let m = UnsafeRawPointer(best + ox).loadUnaligned(as: SIMD4<Float>.self)
+        let g = UnsafeRawPointer(gradient + ox).loadUnaligned(as: SIMD4<Float>.self)
+        var ha = seenTop.evenHalf .== m, hb = seenTop.oddHalf .== m, hc = seenBottom.evenHalf .== m, hd = seenBottom.oddHalf .== m
+        let ties = (zero.replacing(with: one, where: ha) + zero.replacing(with: one, where: hb))
+            + (zero.replacing(with: one, where: hc) + zero.replacing(with: one, where: hd))
+        let share = zero + g / one.replacing(with: ties, where: ties .> one)
+        if relu {
+            ha = ha .& (top.evenHalf .> zero); hb = hb .& (top.oddHalf .> zero)
+            hc = hc .& (bottom.evenHalf .> zero); hd = hd .& (bottom.oddHalf .> zero)
+        }
+        let a = zero.replacing(with: share, where: ha), b = zero.replacing(with: share, where: hb)
+        let c = zero.replacing(with: share, where: hc), d = zero.replacing(with: share, where: hd)
+        UnsafeMutableRawPointer(d0 + 2 * ox).storeBytes(of: SIMD8(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3]), as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(d1 + 2 * ox).storeBytes(of: SIMD8(c[0], d[0], c[1], d[1], c[2], d[2], c[3], d[3]), as: SIMD8<Float>.self)
+    }
+    return count
 }
 
 /// `[e0, o0, e1, o1, …]`: the inverse of `evenHalf` / `oddHalf`.

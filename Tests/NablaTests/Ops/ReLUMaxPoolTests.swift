@@ -23,6 +23,27 @@ import Testing
         }
     }
 
+    /// Float rows go through vector loops (8 windows at a time with an overlapping last chunk, or two
+    /// overlapping chunks of 4 for rows of 4 to 7 windows); Double rows through the scalar loop.
+    /// Both give the same values, and gradients equal to rounding, fused or not.
+    @Test(arguments: [[2, 2, 4, 14], [1, 3, 2, 10], [2, 1, 6, 28], [1, 2, 2, 34], [1, 1, 2, 6]])
+    func vectorRowsMatchTheScalarLoop(_ shape: [Int]) {
+        var g = RandomGenerator(seed: 24)
+        let values = (0..<shape.reduce(1, *)).map { _ in Double(Int(g.next() % 9)) - 4 }
+        let seed = seededNormals([shape[0], shape[1], shape[2] / 2, shape[3] / 2], seed: 25).converted(to: .float32)
+        for fused in [true, false] {
+            var results: [[Tensor]] = []
+            for dtype in [DType.float32, .float64] {
+                let input = Variable(Tensor(values, shape: shape, dtype: dtype), requiresGrad: true)
+                let y = fused ? reluMaxPool2x2(input) : maxPool2d(input, kernel: 2)
+                y.backward(seed: seed.converted(to: dtype))
+                results.append([y.value, input.grad!])
+            }
+            #expect(results[0][0].doubles == results[1][0].doubles, "\(shape) fused: \(fused)")
+            #expect(results[0][1].isAlmostEqual(to: results[1][1], tolerance: 1e-6), "\(shape) fused: \(fused)")
+        }
+    }
+
     @Test func gradientMatchesFiniteDifferences() {
         // Normal samples are distinct and away from 0 by more than the step.
         let x = seededNormals([2, 3, 4, 6], seed: 23)
