@@ -38,6 +38,10 @@ public protocol Module: AnyObject, CustomStringConvertible {
     /// The random generator this module draws from while training (dropout's masks), or nil for
     /// modules that draw nothing; part of a checkpoint, so that a resumed run draws the same.
     var randomState: RandomGenerator? { get set }
+
+    /// A one-line name for tables and summaries: `description` unless that lists a whole block
+    /// (`Residual(2 layers)`).
+    var shortDescription: String { get }
 }
 
 extension Module {
@@ -50,6 +54,8 @@ extension Module {
     }
 
     public var isTraining: Bool { children.contains { $0.module.isTraining } }
+
+    public var shortDescription: String { description }
 
     public var randomState: RandomGenerator? {
         get { nil }
