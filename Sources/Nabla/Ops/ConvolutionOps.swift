@@ -1,5 +1,6 @@
 import CBLAS
 import Dispatch
+import Foundation
 import Synchronization
 
 /// 2-D convolution (cross-correlation, as in every deep-learning framework) of NCHW images.
@@ -29,6 +30,7 @@ import Synchronization
 public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
                    stride: Int = 1, padding: Int = 0, algorithm: ConvolutionAlgorithm = .automatic) -> Variable {
     let x = input.value, w = weight.value
+    let algorithm = algorithm == .automatic ? ConvolutionAlgorithm.environmentChoice ?? .automatic : algorithm
     precondition(x.rank == 4, "conv2d: input must be [N, C, H, W], got shape \(x.shape)")
     precondition(w.rank == 4, "conv2d: weight must be [out, in, kH, kW], got shape \(w.shape)")
     precondition(x.shape[1] == w.shape[1],
@@ -107,6 +109,18 @@ public enum ConvolutionAlgorithm: Sendable {
     /// A direct loop over the filter taps for the forward pass and the weight gradient
     /// (DirectConvolution.swift), made for few input channels; stride 1 only (im2col elsewhere).
     case direct
+
+    /// `NABLA_CONVOLUTION=im2col` (or `winograd`, `direct`) in the environment replaces `automatic`
+    /// in every `conv2d`: for timing one kernel against another in a whole training run
+    /// (Benchmarks/README.md). Unset, or any other value, changes nothing.
+    static let environmentChoice: ConvolutionAlgorithm? = {
+        switch ProcessInfo.processInfo.environment["NABLA_CONVOLUTION"] {
+        case "im2col": .im2col
+        case "winograd": .winograd
+        case "direct": .direct
+        default: nil
+        }
+    }()
 
     /// The Winograd geometry when this algorithm uses Winograd for `g`, else nil.
     func usesWinograd(_ g: ConvolutionGeometry, outChannels: Int) -> WinogradGeometry? {
