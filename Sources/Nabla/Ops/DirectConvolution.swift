@@ -102,7 +102,7 @@ func directConv2dForward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, _ b: Tensor?
     let outH = g.outputHeight, outW = g.outputWidth, imageSize = g.channels * g.height * g.width
     packed.withUnsafeBufferPointer { weights in
         d.offsets.withUnsafeBufferPointer { offsets in
-            convolutionSplitBatch(batch) { worker, images in
+            convolutionSplitBatch(batch, usesBLAS: false) { worker, images in
                 let plane = planes.pointer(T.self) + worker * d.planesSize, grid = grids.pointer(T.self) + worker * 2 * d.gridCount
                 for n in images {
                     d.pad(px + n * imageSize, into: plane)
@@ -164,7 +164,7 @@ func directConv2dWeightGradient<T: TensorScalar>(_ x: Tensor, _ gy: Tensor, _ gw
     let px = x.pointer(T.self), pg = gy.pointer(T.self)
     let outH = g.outputHeight, outW = g.outputWidth, imageSize = g.channels * g.height * g.width, pixels = outH * outW
     d.offsets.withUnsafeBufferPointer { offsets in
-        convolutionSplitBatch(batch) { worker, images in
+        convolutionSplitBatch(batch, usesBLAS: false) { worker, images in
             let plane = planes.pointer(T.self) + worker * d.planesSize, grid = grids.pointer(T.self) + worker * 2 * pairs * d.gridCount
             let partial = partials.pointer(T.self) + worker * partialSize
             for n in images {
