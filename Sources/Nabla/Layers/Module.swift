@@ -38,6 +38,11 @@ public protocol Module: AnyObject, CustomStringConvertible {
     /// The random generator this module draws from while training (dropout's masks), or nil for
     /// modules that draw nothing; part of a checkpoint, so that a resumed run draws the same.
     var randomState: RandomGenerator? { get set }
+
+    /// How this module sums its batch statistics over the replicas of data-parallel training
+    /// (batch norm), or nil to use this process's rows alone; modules without batch statistics
+    /// keep none and ignore a new value. Set by a trainer through `modules()`, not by hand.
+    var replicaReduction: (any ReplicaReduction)? { get set }
 }
 
 extension Module {
@@ -52,6 +57,11 @@ extension Module {
     public var isTraining: Bool { children.contains { $0.module.isTraining } }
 
     public var randomState: RandomGenerator? {
+        get { nil }
+        set {}
+    }
+
+    public var replicaReduction: (any ReplicaReduction)? {
         get { nil }
         set {}
     }

@@ -21,21 +21,25 @@ extension Trainer {
         let total = batch.labels.count
         let share = communicator.share(of: total)
         optimizer.zeroGrad()
-        var loss: Variable?
-        if !share.isEmpty {
-            let features = share.count == total ? batch.features : batch.features[rows: share]
-            let logits = BatchSlice.withCurrent(BatchSlice(offset: share.lowerBound, total: total)) { model(Variable(features)) }
-            loss = options.loss(logits, Array(batch.labels[share])) * (Double(share.count) / Double(total))
-        }
+        // A rank with no share of a batch smaller than the number of ranks computes the first row
+        // with a loss weight of zero: it draws the batch's dropout masks like the others and takes
+        // part in batch norm's reductions, and its gradients are zero.
+        let rows = share.isEmpty ? 0..<1 : share
+        let features = rows.count == total ? batch.features : batch.features[rows: rows]
+        let slice = BatchSlice(offset: rows.lowerBound, total: total, isPlaceholder: share.isEmpty)
+        let logits = BatchSlice.withCurrent(slice) { model(Variable(features)) }
+        var loss = options.loss(logits, Array(batch.labels[rows])) * (Double(share.count) / Double(total))
         let strength = options.regularization / Double(communicator.size)
-        if let penalty = l2Penalty(model.parameters(), strength: strength) { loss = loss.map { $0 + penalty } ?? penalty }
-        loss?.backward()
+        if let penalty = l2Penalty(model.parameters(), strength: strength) { loss = loss + penalty }
+        loss.backward()
+        communicationSeconds += replicaStatistics?.takeSeconds() ?? 0
+        try replicaStatistics?.check()
         let clock = Date()
         try reduceGradients(communicator)
         try averageBuffers(communicator, computed: !share.isEmpty)
         // A stop request (Ctrl-C reaches each rank at its own moment) travels with the loss, so
         // that every rank stops after the same step.
-        let sums = try communicator.allreduceSum([loss?.value.scalar ?? 0, stopRequest.isRequested ? 1 : 0])
+        let sums = try communicator.allreduceSum([loss.value.scalar, stopRequest.isRequested ? 1 : 0])
         ranksAgreedToStop = sums[1] > 0
         communicationSeconds += Date().timeIntervalSince(clock)
         finishStep()
@@ -45,10 +49,11 @@ extension Trainer {
     /// Averages the model's buffers (batch norm's running statistics) over the ranks that
     /// computed a share of this step, so that every rank evaluates and saves the same ones.
     ///
-    /// Batch statistics themselves stay per rank (as in PyTorch's DDP without SyncBatchNorm):
-    /// with batch norm, training depends on the number of ranks. The averaged running mean equals
-    /// one process's when the shares are equal; the running variance misses the spread between
-    /// the ranks' means.
+    /// With global batch statistics (the default) the ranks' running statistics are already the
+    /// same, and averaging leaves them as they are. With per-rank statistics
+    /// (`BatchNormStatistics.rank`) training depends on the number of ranks: the averaged running
+    /// mean equals one process's when the shares are equal; the running variance misses the
+    /// spread between the ranks' means.
     func averageBuffers(_ communicator: any Communicator, computed: Bool) throws {
         let buffers = model.buffers().map(\.variable)
         guard !buffers.isEmpty else { return }

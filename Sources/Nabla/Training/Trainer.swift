@@ -53,6 +53,8 @@ public struct TrainerOptions {
     /// whenever it is exceeded (`clipGradientNorm`), and each epoch records the norms before
     /// clipping: their mean as `grad_norm`, their largest as `grad_norm_max`.
     public var maxGradientNorm: Double?
+    /// Batch norm's statistics under data-parallel training: the global batch's (default) or each rank's share's.
+    public var batchNormStatistics = BatchNormStatistics.global
 
     public init() {}
 }
@@ -105,6 +107,8 @@ public final class Trainer: Checkpointable {
     public internal(set) var communicationSeconds = 0.0
     /// Whether the ranks agreed, with the last step's reduction, to stop (data-parallel only).
     var ranksAgreedToStop = false
+    /// Batch norm's reductions over the ranks while `fit` runs with global batch statistics.
+    var replicaStatistics: CommunicatorReduction?
     /// The global gradient norm of the last step, before clipping (set only with `maxGradientNorm`).
     public private(set) var lastGradientNorm: Double?
 
@@ -145,6 +149,8 @@ public final class Trainer: Checkpointable {
     public func fit(train: Dataset, validation: Dataset) throws -> TrainingResult {
         try checkOptions(train: train, validation: validation)
         if let communicator, communicator.size > 1 { try checkReplicas(train: train, validation: validation, communicator: communicator) }
+        shareBatchStatistics(true)
+        defer { shareBatchStatistics(false) }
         // The training-accuracy sample is drawn from its own seed, so it is the same after a resume.
         var sampleGenerator = RandomGenerator(seed: options.seed &+ 1)
         let sample = train.count <= options.trainAccuracySample ? train
