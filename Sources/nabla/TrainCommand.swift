@@ -140,7 +140,9 @@ struct TrainCommand: ParsableCommand {
         if splits.test.count > 0, trainer.callback(BestModel.self)?.best == nil {
             say("no test accuracy: no epoch finished with weights worth keeping\n")
         } else if splits.test.count > 0 {
-            let testAccuracy = Trainer.evaluate(network, on: splits.test).accuracy
+            // Under mpirun the ranks share the test set too.
+            let testAccuracy = try job.communicator.map { try Trainer.evaluate(network, on: splits.test, communicator: $0).accuracy }
+                ?? Trainer.evaluate(network, on: splits.test).accuracy
             say(String(format: "test accuracy: %f (%d examples)\n", testAccuracy, splits.test.count))
         }
         if !quiet { say(String(format: "trained %d epochs in %.1f s\n", result.epochsRun - trainer.startEpoch, seconds)) }

@@ -46,6 +46,25 @@ extension Trainer {
         return sums[0]
     }
 
+    /// `evaluate(_:)`, divided among the ranks when data-parallel: each rank evaluates its share of
+    /// `data` and the correct predictions and losses are summed, so that every rank gets the
+    /// accuracy one process would (the loss up to the order of additions).
+    func evaluateShared(_ data: Dataset) throws -> (accuracy: Double, loss: Double) {
+        guard let communicator, communicator.size > 1 else { return evaluate(data) }
+        return try Trainer.evaluate(model, on: data, loss: options.loss, batchSize: options.evaluationBatchSize, communicator: communicator)
+    }
+
+    /// Accuracy and mean data loss of `model` on `data`, the work divided among the ranks of
+    /// `communicator` (each evaluates its share; the sums are reduced). Every rank gets the result.
+    public static func evaluate(_ model: any Module, on data: Dataset, loss: ClassificationLoss = .softmaxCrossEntropy,
+                                batchSize: Int = 1000, communicator: any Communicator) throws -> (accuracy: Double, loss: Double) {
+        let share = communicator.share(of: data.count)
+        let local = share.isEmpty ? (correct: 0.0, loss: 0.0) : evaluationSums(model, on: data, rows: share, loss: loss, batchSize: batchSize)
+        let sums = try communicator.allreduceSum([local.correct, local.loss])
+        let n = Double(Swift.max(data.count, 1))
+        return (sums[0] / n, sums[1] / n)
+    }
+
     /// Averages the model's buffers (batch norm's running statistics) over the ranks that
     /// computed a share of this step, so that every rank evaluates and saves the same ones.
     ///

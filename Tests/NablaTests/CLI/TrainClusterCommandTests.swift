@@ -70,6 +70,9 @@ import Testing
         #expect(one.status == 0 && many.status == 0, "\(many.stdout)\n\(many.stderr)")
         #expect(accuracies(many.stdout).count == 2)
         #expect(accuracies(many.stdout) == accuracies(one.stdout))
+        // The test set is shared among the ranks too; its accuracy is one process's.
+        let testLine = { (stdout: String) in stdout.split(separator: "\n").first { $0.hasPrefix("test accuracy") }.map(String.init) }
+        #expect(testLine(many.stdout) != nil && testLine(many.stdout) == testLine(one.stdout))
         expectClose(try lastWeights(shared), try lastWeights(alone))
         // Every step's loss (the history's steps.csv) within 1e-4.
         let losses = { (folder: String) in

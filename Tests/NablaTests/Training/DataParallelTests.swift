@@ -100,6 +100,18 @@ import Testing
         expectClose(three, one)
     }
 
+    @Test func evaluationIsDividedAmongTheRanksAndGivesOneProcesssAccuracy() throws {
+        let alone = Trainer.evaluate(try makeMLP().model, on: Self.flat.train, batchSize: 300)
+        // 1000 examples: ranks of 333, 333 and 334, each in batches of up to 300.
+        let shared = try InProcessGroup.run(ranks: 3) { communicator in
+            try Trainer.evaluate(try makeMLP().model, on: Self.flat.train, batchSize: 300, communicator: communicator)
+        }
+        for result in shared {
+            #expect(result.accuracy == alone.accuracy)
+            #expect(abs(result.loss - alone.loss) <= 1e-6 * alone.loss)
+        }
+    }
+
     @Test func aCheckpointWrittenOnTwoRanksResumesOnThree() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-dp-\(UUID().uuidString).checkpoint").path
         defer { try? FileManager.default.removeItem(atPath: path) }
