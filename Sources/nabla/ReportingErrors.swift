@@ -12,6 +12,8 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch let error as ExitCode {
         throw error
+    } catch let error as NotARunFolder {
+        throw failure("\(error) (runs are made by nabla train --out DIR)")
     } catch let error as SettingError {
         throw failure("\(flagOfField[error.field] ?? error.field): \(error.message)")
     } catch {

@@ -106,7 +106,7 @@ public struct DataRecipe: Codable, Equatable, Sendable {
     /// folder), once `classes` (if given) agrees with it.
     func fixedClassCount(_ dataset: Dataset) throws -> Dataset {
         guard let classes, classes != dataset.classCount else { return dataset }
-        throw SettingError(field: "data.classes", "\(source) holds \(dataset.classCount) classes, a fixed number: --classes \(classes) does not fit it")
+        throw SettingError(field: "data.classes", "\(source) holds \(dataset.classCount) classes, a fixed number, not \(classes)")
     }
 
     /// This recipe with relative file paths made absolute (against the current directory), so that

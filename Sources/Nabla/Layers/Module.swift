@@ -43,6 +43,10 @@ public protocol Module: AnyObject, CustomStringConvertible {
     /// (batch norm), or nil to use this process's rows alone; modules without batch statistics
     /// keep none and ignore a new value. Set by a trainer through `modules()`, not by hand.
     var replicaReduction: (any ReplicaReduction)? { get set }
+
+    /// A one-line name for tables and summaries: `description` unless that lists a whole block
+    /// (`Residual(2 layers)`).
+    var shortDescription: String { get }
 }
 
 extension Module {
@@ -55,6 +59,8 @@ extension Module {
     }
 
     public var isTraining: Bool { children.contains { $0.module.isTraining } }
+
+    public var shortDescription: String { description }
 
     public var randomState: RandomGenerator? {
         get { nil }

@@ -68,7 +68,7 @@ public struct ActivationStatistics: Equatable {
         for (i, layer) in model.layers.enumerated() {
             x = layer(x)
             // A block's full description lists its whole body: its short name keeps the table narrow.
-            let name = (layer as? Residual)?.shortDescription ?? layer.description
+            let name = layer.shortDescription
             result.append(ActivationStatistics(name: "\(i + 1) \(name)", values: x, bins: bins,
                                                histogramRange: histogramRange))
         }

@@ -13,11 +13,10 @@ public enum FilterGrid {
     /// `[C, H, W]` with `C·H·W = in`; else a square gray (`in = s²`) or color (`in = 3·s²`) image.
     /// - Throws: `MonitoringError` when the model has no such layer or its weights do not form an image.
     public static func firstLayerFilters(of model: any Module, inputShape: [Int]) throws -> Tensor {
-        guard let layer = firstWeightLayer(model) else {
+        guard let layer = firstWeightLayer(model), let weight = imageWeight(of: layer) else {
             throw MonitoringError("the model has no convolution or dense layer whose weights could be shown")
         }
-        if let conv = layer as? Conv2D { return conv.weight.value }
-        let weight = (layer as! Linear).weight.value
+        if weight.shape.count == 4 { return weight }
         let (out, inputs) = (weight.shape[0], weight.shape[1])
         if inputShape.count == 3, inputShape.reduce(1, *) == inputs { return weight.reshaped([out] + inputShape) }
         for channels in [1, 3] where inputs % channels == 0 {
@@ -27,11 +26,18 @@ public enum FilterGrid {
         throw MonitoringError("the first dense layer has \(inputs) inputs per unit, which is not an image (input shape \(inputShape)); its weights cannot be drawn as pictures")
     }
 
-    /// The first `Conv2D` or `Linear` layer, searching children depth first.
+    /// The first convolution or dense layer, searching children depth first: the first module whose
+    /// own `weight` is `[out, in, kH, kW]` or `[out, in]` (batch norm's `weight` is one value per channel).
     public static func firstWeightLayer(_ module: any Module) -> (any Module)? {
-        if module is Conv2D || module is Linear { return module }
+        if imageWeight(of: module) != nil { return module }
         for child in module.children { if let found = firstWeightLayer(child.module) { return found } }
         return nil
+    }
+
+    private static func imageWeight(of module: any Module) -> Tensor? {
+        guard let weight = module.ownParameters.first(where: { $0.name == "weight" })?.variable.value,
+              [2, 4].contains(weight.shape.count) else { return nil }
+        return weight
     }
 
     /// The enlargement that makes a `height × width` filter about `target` pixels tall (at least 1):

@@ -9,11 +9,11 @@ public enum RunFolder {
     public static func readConfig(_ folder: String) throws -> TrainingRecipe {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw TrainingError("\(folder) is not a run folder: no such directory (runs are made by nabla train --out DIR)")
+            throw NotARunFolder(folder: folder, reason: "no such directory")
         }
         let path = configPath(folder)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw TrainingError("\(folder) is not a run folder: \(path) is missing (runs are made by nabla train --out DIR)")
+            throw NotARunFolder(folder: folder, reason: "\(path) is missing")
         }
         return try TrainingRecipe.read(path)
     }
@@ -31,6 +31,14 @@ public enum RunFolder {
         model.eval()
         return (model, config)
     }
+}
+
+/// A folder that `RunFolder` cannot read as a run: it does not exist, or has no `config.json`.
+public struct NotARunFolder: Error, CustomStringConvertible {
+    public let folder: String
+    public let reason: String
+
+    public var description: String { "\(folder) is not a run folder: \(reason)" }
 }
 
 /// Writes the run's record into its folder — `history.csv` (per epoch), `steps.csv` (per step) and

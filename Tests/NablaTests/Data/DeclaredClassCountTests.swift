@@ -37,7 +37,7 @@ import Testing
 
     @Test func aFixedCountFormatRefusesAnotherCount() throws {
         #expect(message { try DataRecipe(source: "mnist-5k", classes: 12).loadDataset() }
-                == "data.classes: mnist-5k holds 10 classes, a fixed number: --classes 12 does not fit it")
+                == "data.classes: mnist-5k holds 10 classes, a fixed number, not 12")
         #expect(try DataRecipe(source: "mnist-5k", classes: 10).loadDataset().0.classCount == 10)
     }
 
