@@ -8,9 +8,8 @@ import Foundation
 /// equals one process's on the whole batch, up to the order of float additions.
 ///
 /// Gradients travel in buckets of `bucketElements` floats, last layer first, each started with a
-/// non-blocking allreduce as soon as it is packed. The autograd tape offers no hook when a leaf's
-/// gradient is final, so packing starts after the whole backward pass (one pass, then the
-/// buckets overlap each other's packing and unpacking, not the backward pass itself).
+/// non-blocking allreduce as soon as backward has finished its parameters (`GradientBuckets`), so
+/// communication overlaps the rest of the backward pass.
 extension Trainer {
     /// Floats per gradient bucket (4 MiB).
     static let bucketElements = 1 << 20
@@ -31,11 +30,14 @@ extension Trainer {
         var loss = options.loss(logits, Array(batch.labels[rows])) * (Double(share.count) / Double(total))
         let strength = options.regularization / Double(communicator.size)
         if let penalty = l2Penalty(model.parameters(), strength: strength) { loss = loss + penalty }
-        loss.backward()
+        // Each bucket of gradients starts its sum as soon as backward has finished its parameters.
+        let buckets = GradientBuckets(parameters: optimizer.parameters.map(\.variable), communicator: communicator,
+                                      capacity: Self.bucketElements)
+        loss.backward(onLeafGradient: buckets.gradientIsFinal)
         communicationSeconds += replicaStatistics?.takeSeconds() ?? 0
         try replicaStatistics?.check()
         let clock = Date()
-        try reduceGradients(communicator)
+        try buckets.finish()
         try averageBuffers(communicator, computed: !share.isEmpty)
         // A stop request (Ctrl-C reaches each rank at its own moment) travels with the loss, so
         // that every rank stops after the same step.
@@ -86,63 +88,6 @@ extension Trainer {
             let n = buffer.value.count
             buffer.value = Tensor(packed[offset..<(offset + n)].map { $0 / ranks }, shape: buffer.value.shape, dtype: buffer.value.dtype)
             offset += n
-        }
-    }
-
-    /// Sums every parameter's gradient across ranks (a missing gradient counts as zeros) and
-    /// stores the sum as the parameter's gradient.
-    func reduceGradients(_ communicator: any Communicator) throws {
-        let parameters = optimizer.parameters.map(\.variable)
-        // Backward reaches the last layer first, so its bucket is the first one ready.
-        let order = Array(parameters.indices.reversed())
-        var buckets: [[Int]] = [], current: [Int] = [], filled = 0
-        for i in order where parameters[i].value.dtype == .float32 {
-            if filled > 0 && filled + parameters[i].value.count > Self.bucketElements {
-                buckets.append(current)
-                (current, filled) = ([], 0)
-            }
-            current.append(i)
-            filled += parameters[i].value.count
-        }
-        if !current.isEmpty { buckets.append(current) }
-
-        var inFlight: [(indices: [Int], buffer: UnsafeMutableBufferPointer<Float>, request: any CommunicationRequest)] = []
-        defer { for bucket in inFlight { bucket.buffer.deallocate() } }
-        for indices in buckets {
-            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: indices.reduce(0) { $0 + parameters[$1].value.count })
-            var offset = 0
-            for i in indices {
-                let n = parameters[i].value.count
-                if let grad = parameters[i].grad {
-                    (buffer.baseAddress! + offset).update(from: grad.pointer(Float.self), count: n)
-                } else {
-                    (buffer.baseAddress! + offset).update(repeating: 0, count: n)
-                }
-                offset += n
-            }
-            do {
-                inFlight.append((indices, buffer, try communicator.startAllreduceSum(buffer)))
-            } catch {
-                buffer.deallocate()
-                throw error
-            }
-        }
-        for bucket in inFlight {
-            try bucket.request.wait()
-            var offset = 0
-            for i in bucket.indices {
-                let gradient = Tensor(uninitializedShape: parameters[i].value.shape, dtype: .float32)
-                gradient.pointer(Float.self).update(from: bucket.buffer.baseAddress! + offset, count: gradient.count)
-                parameters[i].grad = gradient
-                offset += gradient.count
-            }
-        }
-        // float64 models are rare and small: one blocking allreduce per parameter.
-        for variable in parameters where variable.value.dtype == .float64 {
-            var gradient = variable.grad ?? Tensor.zeros(like: variable.value)
-            gradient.makeUnique()
-            try communicator.allreduceSum(UnsafeMutableBufferPointer(start: gradient.pointer(Double.self), count: gradient.count))
-            variable.grad = gradient
         }
     }
 }
