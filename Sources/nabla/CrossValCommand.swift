@@ -17,6 +17,11 @@ struct CrossValCommand: ParsableCommand {
         With --out DIR: DIR/crossval.json (the options and every fold's result), DIR/folds.csv, \
         and each fold's best weights and history in DIR/fold-K/.
 
+        Started by mpirun (a build with the MPI trait), the folds are spread over the ranks: fold K \
+        trains on rank (K - 1) mod N, alone, so the results are those of one process. Rank 0 prints \
+        its own folds' progress and every fold's result; each rank writes its folds' DIR/fold-K/ \
+        (on several machines, --out must be a folder they share).
+
         Example:
           nabla crossval --folds 5 --data mnist-5k --model "linear(100), relu, linear(10)" --epochs 5
         """
@@ -41,6 +46,11 @@ struct CrossValCommand: ParsableCommand {
     }
 
     private func crossValidate() throws {
+        // No deadline: a rank that has trained its folds waits at the gathering for the others' (whole trainings).
+        let job = try TrainingJob.join(timeout: .infinity)
+        let ranks = job.communicator?.size ?? 1
+        // Only rank 0 speaks; the others write nothing but their errors and their folds' folders.
+        let say = { (text: String) in if job.writes { tell(text) } }
         var config = try training.makeRecipe()
         guard folds >= 2 else { throw CommandError("--folds must be at least 2, got \(folds)") }
         let spec = try config.modelSpec()
@@ -58,6 +68,7 @@ struct CrossValCommand: ParsableCommand {
                 + "examples \(data.exampleShape), \(data.classCount) classes\n")
             say("model: \(spec.source)\n")
             say("optimizer: \(config.optimizerLine), \(config.epochs) epochs\n")
+            if ranks > 1 { say("cross-validation on \(ranks) ranks: fold K trains on rank (K - 1) mod \(ranks); the progress shown is rank 0's\n") }
         }
         if let out { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
 
@@ -73,35 +84,45 @@ struct CrossValCommand: ParsableCommand {
             foldWillBegin: { fold, trainer in
                 if !quiet { say("\nfold \(fold) / \(folds)\n") }
                 trainer.stopRequest = stop
-                if !quiet { trainer.callbacks.append(ProgressReporter(write: say)) }
+                if !quiet, job.writes { trainer.callbacks.append(ProgressReporter(write: tell)) }
                 if let tensorboard {
                     trainer.callbacks.append(try TensorBoardLogger(directory: tensorboard + "/fold-\(fold)", history: trainer.history))
                 }
             },
             foldDidEnd: { result, trainer in
-                var line = "fold \(result.fold) / \(folds): best validation accuracy \(Trainer.format(result.bestValidationAccuracy))"
-                if let epoch = result.bestEpoch { line += " (epoch \(epoch))" }
-                line += ", \(result.trainCount) train, \(result.validationCount) validation"
-                if let stopped = result.stopped { line += "; stopped: \(stopped)" }
-                say(line + "\n")
+                if ranks == 1 { say(foldLine(result)) }
                 if let out {
                     let folder = out + "/fold-\(result.fold)"
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                     try trainer.model.save(to: folder + "/best.safetensors", metadata: ["model": spec.source, "fold": String(result.fold)])
                     try AtomicFile.write(Data(trainer.history.epochCSV.utf8), to: folder + "/history.csv")
                 }
-            })
+            },
+            communicator: job.communicator)
 
+        if ranks > 1 {
+            if !quiet { say("\n") }
+            for fold in result.folds { say(foldLine(fold)) }
+        }
         say("cross-validation accuracy: \(result.summary) (mean ± std over \(result.folds.count) folds)\n")
-        if let out {
+        if let out, job.writes {
             try writeResults(result, config: config, to: out)
             say("results written to \(out)\n")
         }
-        if stop.isRequested {
+        job.finish()
+        if stop.isRequested || result.folds.count < folds {
             say("interrupted after \(result.folds.count) of \(folds) folds\n")
             throw ExitCode(130)
         }
         if result.folds.contains(where: \.diverged) { throw ExitCode(2) }
+    }
+
+    private func foldLine(_ result: FoldResult) -> String {
+        var line = "fold \(result.fold) / \(folds): best validation accuracy \(Trainer.format(result.bestValidationAccuracy))"
+        if let epoch = result.bestEpoch { line += " (epoch \(epoch))" }
+        line += ", \(result.trainCount) train, \(result.validationCount) validation"
+        if let stopped = result.stopped { line += "; stopped: \(stopped)" }
+        return line + "\n"
     }
 
     private func writeResults(_ result: CrossValidationResult, config: TrainingRecipe, to folder: String) throws {
@@ -126,4 +147,4 @@ struct CrossValCommand: ParsableCommand {
 }
 
 /// Writes to standard output at once (lines appear as they happen, even through a pipe).
-private func say(_ text: String) { ProgressReporter.standardOutput(text) }
+private func tell(_ text: String) { ProgressReporter.standardOutput(text) }

@@ -11,7 +11,7 @@ struct TrainingJob {
     private let finalize: () -> Void
 
     /// Joins the MPI job when mpirun started this process (Open MPI sets OMPI_COMM_WORLD_SIZE);
-    /// a collective operation that waits longer than `timeout` seconds ends this rank with an error.
+    /// a collective operation that waits longer than `timeout` seconds (`.infinity`: no limit) ends this rank with an error.
     static func join(timeout: Double) throws -> TrainingJob {
         let size = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap { Int($0) }
         guard let size, size > 1 else { return TrainingJob(communicator: nil, finalize: {}) }

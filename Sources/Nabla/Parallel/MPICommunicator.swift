@@ -17,7 +17,7 @@ import Foundation
 public final class MPICommunicator: Communicator {
     public let rank: Int
     public let size: Int
-    /// Seconds a collective operation waits for the other ranks before it fails.
+    /// Seconds a collective operation waits for the other ranks before it fails (`.infinity`: no limit).
     public var timeout: TimeInterval
     private let world = nabla_mpi_comm_world()
     private let startedMPI: Bool
@@ -82,7 +82,7 @@ public final class MPICommunicator: Communicator {
 
     /// Polls `request` until it completes, or throws once `timeout` seconds have passed.
     private func complete(_ request: inout MPI_Request?, _ what: String) throws {
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(timeout, 0) * 1e9)
+        let deadline = timeout.isFinite ? DispatchTime.now().uptimeNanoseconds + UInt64(max(timeout, 0) * 1e9) : UInt64.max
         var done: Int32 = 0
         var polls = 0
         while true {

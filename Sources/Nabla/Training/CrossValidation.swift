@@ -66,6 +66,9 @@ public enum CrossValidation {
     ///   - foldWillBegin: called with each fold's number and trainer before it trains (to set a
     ///     reporter, say).
     ///   - foldDidEnd: called with each fold's result and trainer (holding the best model) after it trains.
+    ///   - communicator: spreads the folds over its ranks (fold `f` on rank `(f - 1) % size`, each
+    ///     trained by one rank alone, so the results do not depend on the number of ranks); every
+    ///     rank returns every fold's result. The closures run on the rank that trains the fold.
     /// - Throws: `TrainingError` for an invalid `folds`, or any error of the closures or of `Trainer.fit`.
     public static func run(
         _ data: Dataset, folds: Int, stratified: Bool = false, seed: UInt64 = 0,
@@ -74,14 +77,17 @@ public enum CrossValidation {
         makeOptimizer: ((_ model: any Module) throws -> any Optimizer)? = nil,
         makeCallbacks: (_ fold: Int) throws -> [any TrainingCallback] = { _ in [] },
         foldWillBegin: (_ fold: Int, _ trainer: Trainer) throws -> Void = { _, _ in },
-        foldDidEnd: (_ result: FoldResult, _ trainer: Trainer) throws -> Void = { _, _ in }
+        foldDidEnd: (_ result: FoldResult, _ trainer: Trainer) throws -> Void = { _, _ in },
+        communicator: (any Communicator)? = nil
     ) throws -> CrossValidationResult {
         guard folds >= 2 else { throw TrainingError("cross-validation needs at least 2 folds, got \(folds)") }
         guard folds <= data.count else {
             throw TrainingError("cannot cut \(data.count) examples into \(folds) folds")
         }
         var results: [FoldResult] = []
-        for (f, split) in Splits.kFold(labels: data.labels, folds: folds, stratified: stratified, seed: seed).enumerated() {
+        let (rank, ranks) = (communicator?.rank ?? 0, communicator?.size ?? 1)
+        for (f, split) in Splits.kFold(labels: data.labels, folds: folds, stratified: stratified, seed: seed).enumerated()
+        where f % ranks == rank {
             let fold = f + 1
             var train = data.subset(split.train), validation = data.subset(split.validation)
             let preprocessor = Preprocessor.fit(preprocessing, scale: scale, on: train)
@@ -107,6 +113,21 @@ public enum CrossValidation {
             try foldDidEnd(result, trainer)
             if outcome.stopReason == .interrupted { break }
         }
+        if let communicator, ranks > 1 { results = try gather(results, over: communicator) }
         return CrossValidationResult(folds: results)
+    }
+
+    /// Every rank's fold results on every rank, in fold order: each rank in turn broadcasts its
+    /// results as JSON (their byte count first, since the others cannot know it).
+    static func gather(_ results: [FoldResult], over communicator: any Communicator) throws -> [FoldResult] {
+        let mine = try JSONEncoder().encode(results)
+        var all: [FoldResult] = []
+        for root in 0..<communicator.size {
+            let count = try communicator.broadcast([UInt64(mine.count)], from: root)[0]
+            var bytes = root == communicator.rank ? [UInt8](mine) : [UInt8](repeating: 0, count: Int(count))
+            try bytes.withUnsafeMutableBytes { try communicator.broadcast($0, from: root) }
+            all += try JSONDecoder().decode([FoldResult].self, from: Data(bytes))
+        }
+        return all.sorted { $0.fold < $1.fold }
     }
 }

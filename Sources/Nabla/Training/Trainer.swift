@@ -157,7 +157,11 @@ public final class Trainer: Checkpointable {
             : train.subset(Array(sampleGenerator.permutation(train.count).prefix(options.trainAccuracySample)))
 
         let state = TrainingState(model: model, optimizer: optimizer, history: history, epochs: options.epochs,
-                                  batchSize: options.batchSize, checkpoint: { [unowned self] in try self.checkpoint() })
+                                  batchSize: options.batchSize, checkpoint: { [weak self] in
+            // A callback may keep the state after the run; it must not keep the trainer alive.
+            guard let self else { throw TrainingError("the trainer of this run no longer exists") }
+            return try self.checkpoint()
+        })
         state.step = startStep
         let callbacks = allCallbacks
         for c in callbacks { try c.trainingWillBegin(state) }
