@@ -46,7 +46,8 @@ struct CrossValCommand: ParsableCommand {
     }
 
     private func crossValidate() throws {
-        let job = try TrainingJob.join()
+        // No deadline: a rank that has trained its folds waits at the gathering for the others' (whole trainings).
+        let job = try TrainingJob.join(timeout: .infinity)
         let ranks = job.communicator?.size ?? 1
         // Only rank 0 speaks; the others write nothing but their errors and their folds' folders.
         let say = { (text: String) in if job.writes { tell(text) } }

@@ -4,25 +4,23 @@ import Foundation
 import Nabla
 
 /// `ClusterTransport` over Open MPI's MPI_COMM_WORLD: tagged byte messages, polled with
-/// MPI_Iprobe. Only the main thread calls MPI (MPI_THREAD_FUNNELED): trials run in child
-/// processes, so nothing else needs it.
+/// MPI_Iprobe. It sits on the library's `MPICommunicator`, which initializes MPI (only the main
+/// thread calls it, MPI_THREAD_FUNNELED: trials run in child processes, so nothing else needs it),
+/// knows the rank and size, and has errors returned rather than fatal, so that the coordinator
+/// outlives a dead worker.
 final class MPITransport: ClusterTransport {
-    let rank: Int
-    let size: Int
+    /// The job's communicator: MPI's start and end, rank and size.
+    let communicator: MPICommunicator
+    var rank: Int { communicator.rank }
+    var size: Int { communicator.size }
     private let world = nabla_mpi_comm_world()
 
-    /// Initializes MPI. Errors are returned, not fatal, so that the coordinator outlives a dead worker.
     init() throws {
-        var provided: Int32 = 0
-        guard MPI_Init_thread(nil, nil, nabla_mpi_thread_funneled(), &provided) == nabla_mpi_success() else {
-            throw SearchError("MPI_Init_thread failed")
+        do {
+            communicator = try MPICommunicator()
+        } catch let error as CommunicatorError {
+            throw SearchError(error.description)
         }
-        _ = MPI_Comm_set_errhandler(world, nabla_mpi_errors_return())
-        var rank: Int32 = 0, size: Int32 = 0
-        _ = MPI_Comm_rank(world, &rank)
-        _ = MPI_Comm_size(world, &size)
-        self.rank = Int(rank)
-        self.size = Int(size)
     }
 
     func send(_ message: ClusterMessage, to rank: Int) throws {
@@ -52,6 +50,6 @@ final class MPITransport: ClusterTransport {
     }
 
     /// Ends MPI; call once, on every path out.
-    func finalize() { _ = MPI_Finalize() }
+    func finalize() { communicator.finalize() }
 }
 #endif

@@ -28,6 +28,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Also write TensorBoard event files into this folder (loss per step, epoch metrics, update ratios, weight histograms); watch with tensorboard --logdir DIR.")
     var tensorboard: String?
 
+    @Option(help: "Under mpirun: seconds a rank waits for the others at a reduction before the job ends with an error naming the silent rank. (default: 20)")
+    var commTimeout: Double = 20
+
     @Flag(help: "Print only the final lines.")
     var quiet = false
 
@@ -39,7 +42,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train() throws {
-        let job = try TrainingJob.join()
+        guard commTimeout.isFinite, commTimeout > 0 else { throw CommandError("--comm-timeout: must be a positive number of seconds, got \(commTimeout)") }
+        let job = try TrainingJob.join(timeout: commTimeout)
         let quiet = self.quiet || !job.writes
         var config: TrainingRecipe
         if let resume {
@@ -136,7 +140,9 @@ struct TrainCommand: ParsableCommand {
         if splits.test.count > 0, trainer.callback(BestModel.self)?.best == nil {
             say("no test accuracy: no epoch finished with weights worth keeping\n")
         } else if splits.test.count > 0 {
-            let testAccuracy = Trainer.evaluate(network, on: splits.test).accuracy
+            // Under mpirun the ranks share the test set too.
+            let testAccuracy = try job.communicator.map { try Trainer.evaluate(network, on: splits.test, communicator: $0).accuracy }
+                ?? Trainer.evaluate(network, on: splits.test).accuracy
             say(String(format: "test accuracy: %f (%d examples)\n", testAccuracy, splits.test.count))
         }
         if !quiet { say(String(format: "trained %d epochs in %.1f s\n", result.epochsRun - trainer.startEpoch, seconds)) }

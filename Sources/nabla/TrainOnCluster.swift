@@ -10,12 +10,13 @@ struct TrainingJob {
     var writes: Bool { (communicator?.rank ?? 0) == 0 }
     private let finalize: () -> Void
 
-    /// Joins the MPI job when mpirun started this process (Open MPI sets OMPI_COMM_WORLD_SIZE).
-    static func join() throws -> TrainingJob {
+    /// Joins the MPI job when mpirun started this process (Open MPI sets OMPI_COMM_WORLD_SIZE);
+    /// a collective operation that waits longer than `timeout` seconds (`.infinity`: no limit) ends this rank with an error.
+    static func join(timeout: Double) throws -> TrainingJob {
         let size = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap { Int($0) }
         guard let size, size > 1 else { return TrainingJob(communicator: nil, finalize: {}) }
         #if MPI
-        let communicator = try MPICommunicator()
+        let communicator = try MPICommunicator(timeout: timeout)
         return TrainingJob(communicator: communicator, finalize: { communicator.finalize() })
         #else
         throw CommandError("mpirun started \(size) ranks, but this nabla was built without MPI; build it with `swift build --traits MPI` (make mpi)")

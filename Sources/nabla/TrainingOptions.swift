@@ -71,6 +71,9 @@ struct TrainingOptionsGroup: ParsableArguments {
                                + "between epochs. (default: \(defaults.checkpointEvery?.text ?? "epoch"))"))
     var checkpointEvery: String?
 
+    @Option(help: "Batch norm's statistics under mpirun: global (summed over the ranks, the numbers of one process) or rank (each rank's share). (default: global)")
+    var batchnormStats: String?
+
     /// The options given, by flag (a resumed run refuses all but --epochs).
     var given: [String] {
         dataOptions.given + modelOptions.given + [
@@ -81,6 +84,7 @@ struct TrainingOptionsGroup: ParsableArguments {
             patience.map { _ in "--patience" }, checkpointEvery.map { _ in "--checkpoint-every" }, recipe.map { _ in "--recipe" },
             schedule.map { _ in "--schedule" }, warmup.map { _ in "--warmup" }, clipGradNorm.map { _ in "--clip-grad-norm" },
             labelSmoothing.map { _ in "--label-smoothing" }, targetAccuracy.map { _ in "--target-accuracy" },
+            batchnormStats.map { _ in "--batchnorm-stats" },
         ].compactMap { $0 }
     }
 
@@ -114,6 +118,12 @@ struct TrainingOptionsGroup: ParsableArguments {
         if let labelSmoothing { recipe.labelSmoothing = labelSmoothing }
         if let targetAccuracy { recipe.targetAccuracy = targetAccuracy }
         if let reg { recipe.regularization = reg }
+        if let batchnormStats {
+            guard let statistics = BatchNormStatistics(rawValue: batchnormStats) else {
+                throw CommandError("--batchnorm-stats: '\(batchnormStats)' is not one of: \(BatchNormStatistics.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            recipe.batchNormStatistics = statistics
+        }
         if let earlyStopping { recipe.earlyStopping = EarlyStoppingRecipe(metric: earlyStopping, patience: patience ?? 5) }
         if let patience, earlyStopping == nil, recipe.earlyStopping != nil { recipe.earlyStopping?.patience = patience }
         if let checkpointEvery { recipe.checkpointEvery = checkpointEvery == "epoch" ? nil : try CheckpointInterval(parsing: checkpointEvery) }

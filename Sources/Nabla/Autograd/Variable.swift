@@ -69,7 +69,10 @@ public final class Variable {
     ///   omitted only for a single-element value, where it is 1.
     /// - Parameter retainGraph: keep the recorded graph so that `backward` can run through it again.
     ///   By default the graph is released, freeing the values it kept for the backward pass.
-    public func backward(seed: Tensor? = nil, retainGraph: Bool = false) {
+    /// - Parameter onLeafGradient: called with each leaf as soon as its gradient is final (every
+    ///   value computed from it has passed its part back), while backward goes on through the
+    ///   rest of the graph: data-parallel training starts reducing those gradients then.
+    public func backward(seed: Tensor? = nil, retainGraph: Bool = false, onLeafGradient: ((Variable) -> Void)? = nil) {
         precondition(requiresGrad, "backward: this value (from \(op)) does not depend on anything that requires a gradient")
         let seed = seed ?? {
             precondition(value.count == 1, "backward: a seed gradient is needed for a non-scalar value of shape \(shape)")
@@ -82,8 +85,10 @@ public final class Variable {
         for node in order.reversed() {
             guard let g = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
             if node.pullback == nil {
-                // A leaf: accumulate into its stored gradient.
+                // A leaf: accumulate into its stored gradient. Every node that uses it came earlier
+                // in this reverse order, so nothing more will be added in this pass.
                 if node.grad == nil { node.grad = g } else { node.grad! += g }
+                onLeafGradient?(node)
                 continue
             }
             let inputGrads = node.pullback!(g)
@@ -110,7 +115,10 @@ public final class Variable {
             if expanded { order.append(node); continue }
             guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
             stack.append((node, true))
-            for input in node.inputs where input.requiresGrad && !visited.contains(ObjectIdentifier(input)) {
+            // The first input is explored first, so a leaf lands right after the last of its uses in the
+            // reverse order backward follows: a layer's parameters are final as soon as backward has
+            // passed that layer, not at the end (data-parallel training starts reducing them then).
+            for input in node.inputs.reversed() where input.requiresGrad && !visited.contains(ObjectIdentifier(input)) {
                 stack.append((input, false))
             }
         }

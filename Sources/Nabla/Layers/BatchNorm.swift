@@ -27,6 +27,9 @@ public final class BatchNorm: Module {
     public let momentum: Double
     /// Whether the layer uses and updates batch statistics (training) or uses the running ones.
     public private(set) var isTraining = true
+    /// Sums the batch statistics over the replicas of data-parallel training, so that they are the
+    /// global batch's (set by the trainer for the length of a run), or nil: this process's rows alone.
+    public var replicaReduction: (any ReplicaReduction)?
 
     /// - Parameters:
     ///   - featureCount: the size of axis 1 of the input.
@@ -52,13 +55,31 @@ public final class BatchNorm: Module {
         guard isTraining else {
             return batchNorm(x, gamma: gamma, beta: beta, mean: runningMean.value, variance: runningVariance.value, epsilon: epsilon)
         }
+        let placeholder = BatchSlice.current?.isPlaceholder ?? false
+        if let replicaReduction {
+            let (y, mean, variance, m) = batchNorm(x, gamma: gamma, beta: beta, epsilon: epsilon, counted: !placeholder) {
+                replicaReduction.sumAcrossReplicas(&$0)
+            }
+            updateRunningStatistics(mean: mean, variance: variance, count: m)
+            return y
+        }
+        if placeholder {
+            // A stand-in row whose loss weighs nothing: its own statistics would be meaningless (one
+            // value per feature), so it is normalized with the running ones, which it leaves alone.
+            return batchNorm(x, gamma: gamma, beta: beta, mean: runningMean.value, variance: runningVariance.value, epsilon: epsilon)
+        }
         let m = x.shape[0] * x.shape[2...].reduce(1, *)
         precondition(m > 1, "\(self): input of shape \(x.shape) has \(m) value(s) per feature; training needs more than 1")
         let (y, mean, variance) = batchNorm(x, gamma: gamma, beta: beta, epsilon: epsilon)
-        let unbiased = variance * (Double(m) / Double(m - 1))
+        updateRunningStatistics(mean: mean, variance: variance, count: m)
+        return y
+    }
+
+    /// Moves the running statistics towards a batch's mean and (biased) variance of `count` values per feature.
+    private func updateRunningStatistics(mean: Tensor, variance: Tensor, count m: Int) {
+        let unbiased = m > 1 ? variance * (Double(m) / Double(m - 1)) : variance
         runningMean.value = runningMean.value * (1 - momentum) + mean * momentum
         runningVariance.value = runningVariance.value * (1 - momentum) + unbiased * momentum
-        return y
     }
 
     public func setTraining(_ training: Bool) { isTraining = training }

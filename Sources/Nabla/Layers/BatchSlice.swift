@@ -11,10 +11,15 @@ public struct BatchSlice: Equatable, Sendable {
     public var offset: Int
     /// The number of rows of the global batch.
     public var total: Int
+    /// Whether the rows computed are a stand-in: a rank with no share of a batch smaller than the
+    /// number of ranks computes one row with a loss weight of zero, so that it still draws the
+    /// batch's dropout masks and takes part in batch norm's reductions; its rows count for nothing.
+    public var isPlaceholder: Bool
 
-    public init(offset: Int, total: Int) {
+    public init(offset: Int, total: Int, isPlaceholder: Bool = false) {
         self.offset = offset
         self.total = total
+        self.isPlaceholder = isPlaceholder
     }
 
     private static let key = "Nabla.BatchSlice"

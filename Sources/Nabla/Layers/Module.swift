@@ -39,6 +39,11 @@ public protocol Module: AnyObject, CustomStringConvertible {
     /// modules that draw nothing; part of a checkpoint, so that a resumed run draws the same.
     var randomState: RandomGenerator? { get set }
 
+    /// How this module sums its batch statistics over the replicas of data-parallel training
+    /// (batch norm), or nil to use this process's rows alone; modules without batch statistics
+    /// keep none and ignore a new value. Set by a trainer through `modules()`, not by hand.
+    var replicaReduction: (any ReplicaReduction)? { get set }
+
     /// A one-line name for tables and summaries: `description` unless that lists a whole block
     /// (`Residual(2 layers)`).
     var shortDescription: String { get }
@@ -58,6 +63,11 @@ extension Module {
     public var shortDescription: String { description }
 
     public var randomState: RandomGenerator? {
+        get { nil }
+        set {}
+    }
+
+    public var replicaReduction: (any ReplicaReduction)? {
         get { nil }
         set {}
     }

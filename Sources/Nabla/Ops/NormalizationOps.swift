@@ -71,7 +71,7 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, mean: Tens
 }
 
 /// Checks shapes and returns the number of features (axis 1) and of positions per feature and image.
-private func batchNormLayout(_ x: Tensor, gamma: Tensor, beta: Tensor, op: String) -> (features: Int, positions: Int) {
+func batchNormLayout(_ x: Tensor, gamma: Tensor, beta: Tensor, op: String) -> (features: Int, positions: Int) {
     precondition(x.rank >= 2, "\(op): input must be [N, F] or [N, C, H, W], got shape \(x.shape)")
     let features = x.shape[1]
     precondition(gamma.shape == [features] && beta.shape == [features],
@@ -81,7 +81,7 @@ private func batchNormLayout(_ x: Tensor, gamma: Tensor, beta: Tensor, op: Strin
 }
 
 /// `dγ = Σ g · x̂` and `dβ = Σ g` per feature, for `g` and `x̂` viewed as `[N, F, positions]`.
-private func batchNormParameterGradients(_ g: Tensor, _ xhat: Tensor, features: Int, positions: Int) -> (Tensor, Tensor) {
+func batchNormParameterGradients(_ g: Tensor, _ xhat: Tensor, features: Int, positions: Int) -> (Tensor, Tensor) {
     var dgamma = Tensor(uninitializedShape: [features], dtype: g.dtype)
     var dbeta = Tensor(uninitializedShape: [features], dtype: g.dtype)
     switch g.dtype {
@@ -94,7 +94,7 @@ private func batchNormParameterGradients(_ g: Tensor, _ xhat: Tensor, features: 
 /// Calls `body(feature, rows)` for each feature, where `rows(n)` is the offset of image n's values
 /// of that feature; features are spread over the cores when the tensor is large.
 @inline(__always)
-private func forEachFeature(_ x: Tensor, _ positions: Int, _ body: (_ feature: Int, _ offset: (Int) -> Int) -> Void) {
+func forEachFeature(_ x: Tensor, _ positions: Int, _ body: (_ feature: Int, _ offset: (Int) -> Int) -> Void) {
     let batch = x.shape[0], features = x.shape[1]
     Parallel.chunks(features, threshold: Swift.max(1, Parallel.memoryBoundThreshold / Swift.max(batch * positions, 1))) { range in
         for f in range { body(f) { n in (n * features + f) * positions } }
@@ -103,7 +103,7 @@ private func forEachFeature(_ x: Tensor, _ positions: Int, _ body: (_ feature: I
 
 /// `Σ a · b` over `n` contiguous elements, with eight-wide vectors and two accumulators.
 @inline(__always)
-private func batchNormDot<T: TensorScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ n: Int) -> T {
+func batchNormDot<T: TensorScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ n: Int) -> T {
     var s0 = SIMD8<T>(), s1 = SIMD8<T>()
     let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), size = MemoryLayout<T>.stride
     var i = 0
@@ -169,7 +169,7 @@ private func batchNormSums<T: TensorScalar>(_ g: Tensor, _ xhat: Tensor, _ dbeta
     }
 }
 
-private func batchNormInputGradient<T: TensorScalar>(
+func batchNormInputGradient<T: TensorScalar>(
     _ g: Tensor, _ xhat: Tensor, _ k: Tensor, _ dgamma: Tensor, _ dbeta: Tensor, _ m: Int,
     _ dx: inout Tensor, _ positions: Int, _: T.Type
 ) {

@@ -8,9 +8,8 @@ import Foundation
 /// equals one process's on the whole batch, up to the order of float additions.
 ///
 /// Gradients travel in buckets of `bucketElements` floats, last layer first, each started with a
-/// non-blocking allreduce as soon as it is packed. The autograd tape offers no hook when a leaf's
-/// gradient is final, so packing starts after the whole backward pass (one pass, then the
-/// buckets overlap each other's packing and unpacking, not the backward pass itself).
+/// non-blocking allreduce as soon as backward has finished its parameters (`GradientBuckets`), so
+/// communication overlaps the rest of the backward pass.
 extension Trainer {
     /// Floats per gradient bucket (4 MiB).
     static let bucketElements = 1 << 20
@@ -21,34 +20,61 @@ extension Trainer {
         let total = batch.labels.count
         let share = communicator.share(of: total)
         optimizer.zeroGrad()
-        var loss: Variable?
-        if !share.isEmpty {
-            let features = share.count == total ? batch.features : batch.features[rows: share]
-            let logits = BatchSlice.withCurrent(BatchSlice(offset: share.lowerBound, total: total)) { model(Variable(features)) }
-            loss = options.loss(logits, Array(batch.labels[share])) * (Double(share.count) / Double(total))
-        }
+        // A rank with no share of a batch smaller than the number of ranks computes the first row
+        // with a loss weight of zero: it draws the batch's dropout masks like the others and takes
+        // part in batch norm's reductions, and its gradients are zero.
+        let rows = share.isEmpty ? 0..<1 : share
+        let features = rows.count == total ? batch.features : batch.features[rows: rows]
+        let slice = BatchSlice(offset: rows.lowerBound, total: total, isPlaceholder: share.isEmpty)
+        let logits = BatchSlice.withCurrent(slice) { model(Variable(features)) }
+        var loss = options.loss(logits, Array(batch.labels[rows])) * (Double(share.count) / Double(total))
         let strength = options.regularization / Double(communicator.size)
-        if let penalty = l2Penalty(model.parameters(), strength: strength) { loss = loss.map { $0 + penalty } ?? penalty }
-        loss?.backward()
+        if let penalty = l2Penalty(model.parameters(), strength: strength) { loss = loss + penalty }
+        // Each bucket of gradients starts its sum as soon as backward has finished its parameters.
+        let buckets = GradientBuckets(parameters: optimizer.parameters.map(\.variable), communicator: communicator,
+                                      capacity: Self.bucketElements)
+        loss.backward(onLeafGradient: buckets.gradientIsFinal)
+        communicationSeconds += replicaStatistics?.takeSeconds() ?? 0
+        try replicaStatistics?.check()
         let clock = Date()
-        try reduceGradients(communicator)
+        try buckets.finish()
         try averageBuffers(communicator, computed: !share.isEmpty)
         // A stop request (Ctrl-C reaches each rank at its own moment) travels with the loss, so
         // that every rank stops after the same step.
-        let sums = try communicator.allreduceSum([loss?.value.scalar ?? 0, stopRequest.isRequested ? 1 : 0])
+        let sums = try communicator.allreduceSum([loss.value.scalar, stopRequest.isRequested ? 1 : 0])
         ranksAgreedToStop = sums[1] > 0
         communicationSeconds += Date().timeIntervalSince(clock)
         finishStep()
         return sums[0]
     }
 
+    /// `evaluate(_:)`, divided among the ranks when data-parallel: each rank evaluates its share of
+    /// `data` and the correct predictions and losses are summed, so that every rank gets the
+    /// accuracy one process would (the loss up to the order of additions).
+    func evaluateShared(_ data: Dataset) throws -> (accuracy: Double, loss: Double) {
+        guard let communicator, communicator.size > 1 else { return evaluate(data) }
+        return try Trainer.evaluate(model, on: data, loss: options.loss, batchSize: options.evaluationBatchSize, communicator: communicator)
+    }
+
+    /// Accuracy and mean data loss of `model` on `data`, the work divided among the ranks of
+    /// `communicator` (each evaluates its share; the sums are reduced). Every rank gets the result.
+    public static func evaluate(_ model: any Module, on data: Dataset, loss: ClassificationLoss = .softmaxCrossEntropy,
+                                batchSize: Int = 1000, communicator: any Communicator) throws -> (accuracy: Double, loss: Double) {
+        let share = communicator.share(of: data.count)
+        let local = share.isEmpty ? (correct: 0.0, loss: 0.0) : evaluationSums(model, on: data, rows: share, loss: loss, batchSize: batchSize)
+        let sums = try communicator.allreduceSum([local.correct, local.loss])
+        let n = Double(Swift.max(data.count, 1))
+        return (sums[0] / n, sums[1] / n)
+    }
+
     /// Averages the model's buffers (batch norm's running statistics) over the ranks that
     /// computed a share of this step, so that every rank evaluates and saves the same ones.
     ///
-    /// Batch statistics themselves stay per rank (as in PyTorch's DDP without SyncBatchNorm):
-    /// with batch norm, training depends on the number of ranks. The averaged running mean equals
-    /// one process's when the shares are equal; the running variance misses the spread between
-    /// the ranks' means.
+    /// With global batch statistics (the default) the ranks' running statistics are already the
+    /// same, and averaging leaves them as they are. With per-rank statistics
+    /// (`BatchNormStatistics.rank`) training depends on the number of ranks: the averaged running
+    /// mean equals one process's when the shares are equal; the running variance misses the
+    /// spread between the ranks' means.
     func averageBuffers(_ communicator: any Communicator, computed: Bool) throws {
         let buffers = model.buffers().map(\.variable)
         guard !buffers.isEmpty else { return }
@@ -62,63 +88,6 @@ extension Trainer {
             let n = buffer.value.count
             buffer.value = Tensor(packed[offset..<(offset + n)].map { $0 / ranks }, shape: buffer.value.shape, dtype: buffer.value.dtype)
             offset += n
-        }
-    }
-
-    /// Sums every parameter's gradient across ranks (a missing gradient counts as zeros) and
-    /// stores the sum as the parameter's gradient.
-    func reduceGradients(_ communicator: any Communicator) throws {
-        let parameters = optimizer.parameters.map(\.variable)
-        // Backward reaches the last layer first, so its bucket is the first one ready.
-        let order = Array(parameters.indices.reversed())
-        var buckets: [[Int]] = [], current: [Int] = [], filled = 0
-        for i in order where parameters[i].value.dtype == .float32 {
-            if filled > 0 && filled + parameters[i].value.count > Self.bucketElements {
-                buckets.append(current)
-                (current, filled) = ([], 0)
-            }
-            current.append(i)
-            filled += parameters[i].value.count
-        }
-        if !current.isEmpty { buckets.append(current) }
-
-        var inFlight: [(indices: [Int], buffer: UnsafeMutableBufferPointer<Float>, request: any CommunicationRequest)] = []
-        defer { for bucket in inFlight { bucket.buffer.deallocate() } }
-        for indices in buckets {
-            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: indices.reduce(0) { $0 + parameters[$1].value.count })
-            var offset = 0
-            for i in indices {
-                let n = parameters[i].value.count
-                if let grad = parameters[i].grad {
-                    (buffer.baseAddress! + offset).update(from: grad.pointer(Float.self), count: n)
-                } else {
-                    (buffer.baseAddress! + offset).update(repeating: 0, count: n)
-                }
-                offset += n
-            }
-            do {
-                inFlight.append((indices, buffer, try communicator.startAllreduceSum(buffer)))
-            } catch {
-                buffer.deallocate()
-                throw error
-            }
-        }
-        for bucket in inFlight {
-            try bucket.request.wait()
-            var offset = 0
-            for i in bucket.indices {
-                let gradient = Tensor(uninitializedShape: parameters[i].value.shape, dtype: .float32)
-                gradient.pointer(Float.self).update(from: bucket.buffer.baseAddress! + offset, count: gradient.count)
-                parameters[i].grad = gradient
-                offset += gradient.count
-            }
-        }
-        // float64 models are rare and small: one blocking allreduce per parameter.
-        for variable in parameters where variable.value.dtype == .float64 {
-            var gradient = variable.grad ?? Tensor.zeros(like: variable.value)
-            gradient.makeUnique()
-            try communicator.allreduceSum(UnsafeMutableBufferPointer(start: gradient.pointer(Double.self), count: gradient.count))
-            variable.grad = gradient
         }
     }
 }

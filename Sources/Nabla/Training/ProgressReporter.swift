@@ -6,7 +6,8 @@ import Foundation
 public final class ProgressReporter: TrainingCallback {
     private let isTerminal: Bool
     private let write: (String) -> Void
-    private var epochStart = Date()
+    /// When this epoch's first step here began, and the steps done before it (a resumed epoch).
+    private var epochStart: (time: Date, steps: Int)?
     private var lastDraw = Date.distantPast
     private var runningLoss: Double?
 
@@ -24,25 +25,31 @@ public final class ProgressReporter: TrainingCallback {
         fflush(stdout)
     }
 
+    public func batchWillBegin(_ state: TrainingState) throws {
+        if epochStart == nil { epochStart = (Date(), state.stepInEpoch); runningLoss = nil }
+    }
+
     public func batchDidEnd(_ state: TrainingState, loss: Double) throws {
-        if state.stepInEpoch == 1 { epochStart = Date(); runningLoss = nil }
         runningLoss = runningLoss.map { 0.9 * $0 + 0.1 * loss } ?? loss
         guard isTerminal else { return }
         let now = Date()
         guard now.timeIntervalSince(lastDraw) > 0.1 || state.stepInEpoch == state.stepsPerEpoch else { return }
         lastDraw = now
-        let elapsed = now.timeIntervalSince(epochStart)
-        let done = state.stepInEpoch, total = Swift.max(state.stepsPerEpoch, 1)
+        let start = epochStart ?? (now, 0)
+        let elapsed = now.timeIntervalSince(start.time)
+        let done = state.stepInEpoch, total = Swift.max(state.stepsPerEpoch, 1), doneHere = Swift.max(done - start.steps, 1)
         let width = 24, filled = width * done / total
         let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: Swift.max(0, width - filled - 1))
-        let rate = Double(done * state.batchSize) / Swift.max(elapsed, 1e-9)
-        let left = elapsed / Double(done) * Double(total - done)
+        // Timed from the start of the first step, so the first step's rate is a real one.
+        let rate = Double(doneHere * state.batchSize) / Swift.max(elapsed, 1e-9)
+        let left = elapsed / Double(doneHere) * Double(total - done)
         let line = String(format: "epoch %d / %d [%@] %d/%d  %.0f img/s  loss %.4f  %@ left",
                           state.epoch, state.epochs, bar, done, total, rate, runningLoss ?? .nan, ProgressReporter.duration(left))
         write("\r\u{1B}[K" + line)
     }
 
     public func epochDidEnd(_ state: TrainingState, metrics: [String: Double]) throws {
+        epochStart = nil
         if isTerminal { write("\r\u{1B}[K") }
         let value = { (name: String) in metrics[name] ?? .nan }
         // The lectures' line, then the epoch's wall-clock time (steps and evaluation).
@@ -51,6 +58,7 @@ public final class ProgressReporter: TrainingCallback {
     }
 
     public func trainingDidEnd(_ state: TrainingState) throws {
+        epochStart = nil
         if isTerminal { write("\r\u{1B}[K") }
         switch state.stopReason {
         case .diverged(let message): write("stopped: \(message)\n")

@@ -7,9 +7,10 @@ extension Trainer {
     /// Throws a `TrainingError` naming the first rank (and the part) that differs from rank 0.
     func checkReplicas(train: Dataset, validation: Dataset, communicator: any Communicator) throws {
         var settings = Checksum()
-        for value in [options.epochs, options.batchSize, Int(truncatingIfNeeded: options.seed), startEpoch, startStep] { settings.add(value) }
+        for value in [options.epochs, options.batchSize, Int(truncatingIfNeeded: options.seed), startEpoch, startStep,
+                      BatchNormStatistics.allCases.firstIndex(of: options.batchNormStatistics)!] { settings.add(value) }
         let parts: [(name: String, checksum: UInt64)] = [
-            ("settings (epochs, batch size, seed, position)", settings.value),
+            ("settings (epochs, batch size, seed, position, batch norm statistics)", settings.value),
             ("weights", Checksum(model.stateDict().map(\.variable.value)).value),
             ("optimizer state", Checksum(optimizer.state().sorted { $0.key < $1.key }.map(\.value)).value),
             ("random generators", try randomChecksum()),

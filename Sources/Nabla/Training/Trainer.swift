@@ -53,6 +53,8 @@ public struct TrainerOptions {
     /// whenever it is exceeded (`clipGradientNorm`), and each epoch records the norms before
     /// clipping: their mean as `grad_norm`, their largest as `grad_norm_max`.
     public var maxGradientNorm: Double?
+    /// Batch norm's statistics under data-parallel training: the global batch's (default) or each rank's share's.
+    public var batchNormStatistics = BatchNormStatistics.global
 
     public init() {}
 }
@@ -105,6 +107,8 @@ public final class Trainer: Checkpointable {
     public internal(set) var communicationSeconds = 0.0
     /// Whether the ranks agreed, with the last step's reduction, to stop (data-parallel only).
     var ranksAgreedToStop = false
+    /// Batch norm's reductions over the ranks while `fit` runs with global batch statistics.
+    var replicaStatistics: CommunicatorReduction?
     /// The global gradient norm of the last step, before clipping (set only with `maxGradientNorm`).
     public private(set) var lastGradientNorm: Double?
 
@@ -145,6 +149,8 @@ public final class Trainer: Checkpointable {
     public func fit(train: Dataset, validation: Dataset) throws -> TrainingResult {
         try checkOptions(train: train, validation: validation)
         if let communicator, communicator.size > 1 { try checkReplicas(train: train, validation: validation, communicator: communicator) }
+        shareBatchStatistics(true)
+        defer { shareBatchStatistics(false) }
         // The training-accuracy sample is drawn from its own seed, so it is the same after a resume.
         var sampleGenerator = RandomGenerator(seed: options.seed &+ 1)
         let sample = train.count <= options.trainAccuracySample ? train
@@ -203,8 +209,9 @@ public final class Trainer: Checkpointable {
             let done = progress!
             progress = nil   // the epoch's steps are done: checkpoints from here on are between epochs
 
-            let (trainAccuracy, _) = evaluate(sample)
-            let (validationAccuracy, validationLoss) = evaluate(validation)
+            // Shared by the ranks when data-parallel: each evaluates its share and the sums are reduced.
+            let (trainAccuracy, _) = try evaluateShared(sample)
+            let (validationAccuracy, validationLoss) = try evaluateShared(validation)
             // Wall-clock seconds of the epoch (steps and evaluation), and of the run up to its end.
             let seconds = Date().timeIntervalSince(epochClock)
             var metrics: [String: Double] = [
@@ -278,21 +285,30 @@ public final class Trainer: Checkpointable {
     /// Accuracy and mean data loss of `model` on `data`, in evaluation mode, without recording a graph.
     public static func evaluate(_ model: any Module, on data: Dataset, loss: ClassificationLoss = .softmaxCrossEntropy,
                                 batchSize: Int = 1000) -> (accuracy: Double, loss: Double) {
+        let sums = evaluationSums(model, on: data, rows: 0..<data.count, loss: loss, batchSize: batchSize)
+        let n = Double(Swift.max(data.count, 1))
+        return (sums.correct / n, sums.loss / n)
+    }
+
+    /// The number of correct predictions and the summed data loss of `model` on `rows` of `data`,
+    /// in batches of `batchSize` from the first row, in evaluation mode, without recording a graph.
+    static func evaluationSums(_ model: any Module, on data: Dataset, rows: Range<Int>, loss: ClassificationLoss,
+                               batchSize: Int) -> (correct: Double, loss: Double) {
         model.eval()
         defer { model.train() }
         var correct = 0.0, total = 0.0
         withoutGradients {
-            for start in stride(from: 0, to: data.count, by: batchSize) {
+            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: batchSize) {
                 // Only this batch's features are converted (compact data stays bytes until here).
-                let range = start..<Swift.min(start + batchSize, data.count)
+                let range = start..<Swift.min(start + batchSize, rows.upperBound)
                 let labels = Array(data.labels[range])
                 let logits = model(Variable(data.features(in: range)))
-                correct += accuracy(logits: logits.value, labels: labels) * Double(range.count)
+                // A whole count, so that sums over ranks give one process's accuracy exactly.
+                correct += (accuracy(logits: logits.value, labels: labels) * Double(range.count)).rounded()
                 total += loss(logits, labels).value.scalar * Double(range.count)
             }
         }
-        let n = Double(Swift.max(data.count, 1))
-        return (correct / n, total / n)
+        return (correct, total)
     }
 
     /// `%f`, as the lectures print costs and accuracies.

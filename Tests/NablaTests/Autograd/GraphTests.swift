@@ -89,4 +89,16 @@ import Testing
         #expect(position(a) < position(c) && position(c) < position(d) && position(d) < position(e))
         #expect(order.count == 5)
     }
+
+    @Test func backwardTellsWhenEachLeafsGradientIsFinal() {
+        let a = Variable(.scalar(2, dtype: .float64), requiresGrad: true)
+        let b = Variable(.scalar(3, dtype: .float64), requiresGrad: true)
+        let c = a * b + a   // a is used twice: its gradient is final only after both uses
+        var seen: [(leaf: Variable, gradient: Double)] = []
+        c.backward { leaf in seen.append((leaf, leaf.grad!.scalar)) }
+        #expect(seen.count == 2 && seen.contains { $0.leaf === a } && seen.contains { $0.leaf === b })
+        // Each leaf is reported once, with its whole gradient: ∂c/∂a = b + 1, ∂c/∂b = a.
+        for (leaf, gradient) in seen { #expect(gradient == leaf.grad!.scalar) }
+        #expect(a.grad!.scalar == 4 && b.grad!.scalar == 2)
+    }
 }

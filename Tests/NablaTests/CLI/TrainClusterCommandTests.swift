@@ -11,25 +11,16 @@ import Testing
     static let arguments = ["train", "--data", "mnist-5k", "--model", "linear(32), relu, dropout(0.2), linear(10)",
                             "--lr", "0.05", "--batch-size", "50", "--seed", "1"]
 
-    static func mpiTrain(ranks: Int, _ extra: [String]) throws -> Run {
-        let nabla = try #require(GradCommandTests.nablaExecutable())
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SearchClusterCommandTests.mpirun!)
-        process.arguments = ["--oversubscribe", "--allow-run-as-root", "--host", "127.0.0.1:\(ranks)", "-np", "\(ranks)",
-                             "-x", "OPENBLAS_NUM_THREADS=1", nabla.path] + arguments + extra
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stderrReader = DispatchQueue(label: "stderr")
-        let stderr = Box(Data())
-        stderrReader.async { stderr.value = errors.fileHandleForReading.readDataToEndOfFile() }
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        stderrReader.sync {}
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr.value, as: UTF8.self))
+    /// `mpirun -np ranks nabla` with `base + extra`; the job is ended if it runs over 150 s.
+    static func mpiTrain(ranks: Int, _ extra: [String], base: [String] = arguments) throws -> Run {
+        let (run, endedByItself) = try MPIJob(ranks: ranks, base + extra).finish(within: 170)
+        #expect(endedByItself, "the job was killed after 170 s")
+        return run
     }
+
+    /// The demo CNN's kind, small: convolution, batch norm, dropout.
+    static let batchNormArguments = ["train", "--data", "mnist-5k", "--model", "conv(4, 3), batchnorm, relu, maxpool(2), dropout(0.2), linear(10)",
+                                     "--lr", "0.02", "--batch-size", "50", "--seed", "1"]
 
     func folder() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("nabla-dp-\(UUID().uuidString)").path }
 
@@ -67,6 +58,34 @@ import Testing
         #expect(accuracies(many.stdout).count == 2)
         #expect(accuracies(many.stdout) == accuracies(one.stdout))
         expectClose(try lastWeights(shared), try lastWeights(alone))
+    }
+
+    @Test(.enabled(if: SearchClusterCommandTests.available, SearchClusterCommandTests.reason), .timeLimit(.minutes(4)),
+          arguments: [2, 3])
+    func ranksTrainACNNWithBatchNormAsOneProcessDoes(ranks: Int) throws {
+        let (alone, shared) = (folder(), folder())
+        defer { for f in [alone, shared] { try? FileManager.default.removeItem(atPath: f) } }
+        let one = try GradCommandTests.run(Self.batchNormArguments + ["--epochs", "2", "--out", alone])
+        let many = try Self.mpiTrain(ranks: ranks, ["--epochs", "2", "--out", shared], base: Self.batchNormArguments)
+        #expect(one.status == 0 && many.status == 0, "\(many.stdout)\n\(many.stderr)")
+        #expect(accuracies(many.stdout).count == 2)
+        #expect(accuracies(many.stdout) == accuracies(one.stdout))
+        // The test set is shared among the ranks too; its accuracy is one process's.
+        let testLine = { (stdout: String) in stdout.split(separator: "\n").first { $0.hasPrefix("test accuracy") }.map(String.init) }
+        #expect(testLine(many.stdout) != nil && testLine(many.stdout) == testLine(one.stdout))
+        expectClose(try lastWeights(shared), try lastWeights(alone))
+        // Every step's loss (the history's steps.csv) within 1e-4.
+        let losses = { (folder: String) in
+            History(epochCSV: "", stepCSV: try String(contentsOfFile: folder + "/steps.csv", encoding: .utf8)).stepLosses
+        }
+        let (a, b) = (try losses(shared), try losses(alone))
+        #expect(a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-4 * max(abs($0), abs($1), 1) })
+    }
+
+    @Test func anUnknownBatchNormStatisticsIsRefused() throws {
+        let run = try GradCommandTests.run(Self.arguments + ["--batchnorm-stats", "shared"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("--batchnorm-stats: 'shared' is not one of: global, rank"), "\(run.stderr)")
     }
 
     @Test(.enabled(if: SearchClusterCommandTests.available, SearchClusterCommandTests.reason), .timeLimit(.minutes(3)))

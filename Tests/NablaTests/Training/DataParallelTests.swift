@@ -92,30 +92,24 @@ import Testing
         expectClose(many, one)
     }
 
-    @Test func batchNormStatisticsArePerRankButEveryRankKeepsTheSameRunningOnes() throws {
-        let make = { () throws -> Trainer in
-            var g = RandomGenerator(seed: 3)
-            let model = Sequential(Linear(784, 40, generator: &g), BatchNorm(40), ReLU(), Linear(40, 10, generator: &g))
-            var options = TrainerOptions()
-            options.epochs = 2
-            options.batchSize = 64
-            options.verbose = false
-            return Trainer(model: model, optimizer: try Momentum(model.parameters(), learningRate: 0.05), options: options)
-        }
-        // `train` checks that both ranks end with the same weights and running statistics.
-        let two = try train(ranks: 2, data: Self.flat, make: make)
-        let one = try train(ranks: 1, data: Self.flat, make: make)
-        // Batch statistics over 32 examples instead of 64: close, not equal.
-        #expect(abs(two.validationAccuracy.last! - one.validationAccuracy.last!) < 0.05)
-        #expect(two.weights != one.weights)
-    }
-
     @Test func aLastBatchSmallerThanTheNumberOfRanksLeavesSomeRanksIdle() throws {
         // 1000 examples in batches of 333: the last batch holds one example, computed by rank 2 alone.
         #expect(Self.flat.train.count == 1000)
         let one = try train(ranks: 1, data: Self.flat) { try makeMLP(epochs: 1, batchSize: 333) }
         let three = try train(ranks: 3, data: Self.flat) { try makeMLP(epochs: 1, batchSize: 333) }
         expectClose(three, one)
+    }
+
+    @Test func evaluationIsDividedAmongTheRanksAndGivesOneProcesssAccuracy() throws {
+        let alone = Trainer.evaluate(try makeMLP().model, on: Self.flat.train, batchSize: 300)
+        // 1000 examples: ranks of 333, 333 and 334, each in batches of up to 300.
+        let shared = try InProcessGroup.run(ranks: 3) { communicator in
+            try Trainer.evaluate(try makeMLP().model, on: Self.flat.train, batchSize: 300, communicator: communicator)
+        }
+        for result in shared {
+            #expect(result.accuracy == alone.accuracy)
+            #expect(abs(result.loss - alone.loss) <= 1e-6 * alone.loss)
+        }
     }
 
     @Test func aCheckpointWrittenOnTwoRanksResumesOnThree() throws {

@@ -55,6 +55,9 @@ public struct TrainingRecipe: Codable, Equatable {
     /// How often a run folder's checkpoint is written within an epoch (besides after every epoch
     /// and at a stop): at most this much work is lost to a kill.
     public var checkpointEvery: CheckpointInterval? = .seconds(300)
+    /// Batch norm's statistics when the run is shared by several ranks (`mpirun -np N`): the global
+    /// batch's (the default, the same numbers as one process) or each rank's own.
+    public var batchNormStatistics = BatchNormStatistics.global
 
     /// One example's shape, as found in the data (filled in by `loadData()`).
     public var inputShape: [Int] = []
@@ -147,6 +150,7 @@ public struct TrainingRecipe: Codable, Equatable {
         options.regularization = regularization
         options.loss = labelSmoothing > 0 ? .labelSmoothedCrossEntropy(smoothing: labelSmoothing) : .softmaxCrossEntropy
         options.maxGradientNorm = clipGradientNorm
+        options.batchNormStatistics = batchNormStatistics
         options.seed = seed
         options.verbose = verbose
         return options

@@ -7,7 +7,7 @@ extension TrainingRecipe {
     enum CodingKeys: String, CodingKey {
         case version, data, model, initializer, optimizer, schedule, plateau, regularization, epochs, batchSize, fullBatch
         case augmentation, seed, earlyStopping, checkpointEvery, inputShape, classNames, preprocessor, splits
-        case labelSmoothing, clipGradientNorm, targetAccuracy
+        case labelSmoothing, clipGradientNorm, targetAccuracy, batchNormStatistics
     }
 
     public init(from decoder: Decoder) throws {
@@ -34,6 +34,7 @@ extension TrainingRecipe {
         labelSmoothing = try c.decodeIfPresent(Double.self, forKey: .labelSmoothing) ?? labelSmoothing
         clipGradientNorm = try c.decodeIfPresent(Double.self, forKey: .clipGradientNorm)
         targetAccuracy = try c.decodeIfPresent(Double.self, forKey: .targetAccuracy)
+        batchNormStatistics = try c.decodeIfPresent(BatchNormStatistics.self, forKey: .batchNormStatistics) ?? batchNormStatistics
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? epochs
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize
         fullBatch = try c.decodeIfPresent(Bool.self, forKey: .fullBatch) ?? fullBatch
