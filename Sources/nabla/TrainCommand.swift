@@ -65,6 +65,11 @@ struct TrainCommand: ParsableCommand {
 
         let splits = try config.loadData()
         let (network, summary) = try config.makeModel()
+        // A network of convolutions runs its products on one OpenBLAS thread (see BLASThreads),
+        // unless OPENBLAS_NUM_THREADS says otherwise: a Fashion-MNIST epoch of the shipped recipe
+        // took 48.6 s with two threads, 37.1 s with one.
+        let convolutional = network.modules().contains { $0.module.ownParameters.contains { $0.name == "weight" && $0.variable.value.shape.count == 4 } }
+        if convolutional, ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLASThreads.count = 1 }
         // The progress lines go to the terminal and the log, through a reporter of our own.
         let trainer = try config.makeTrainer(model: network, verbose: false)
 
