@@ -13,13 +13,13 @@ final class MPIJob: @unchecked Sendable {
     private let readers = DispatchGroup()
 
     /// Starts `nabla arguments…` on `ranks` ranks of this machine, one BLAS thread each; mpirun ends
-    /// the job after `timeout` seconds.
-    init(ranks: Int, _ arguments: [String], timeout: Int = 150) throws {
+    /// the job after `timeout` seconds. `mpirunOptions` go to mpirun (`--enable-recovery`, `-x NAME=VALUE`).
+    init(ranks: Int, _ arguments: [String], timeout: Int = 150, mpirunOptions: [String] = []) throws {
         let nabla = try #require(GradCommandTests.nablaExecutable())
         let mpirun = try #require(SearchClusterCommandTests.mpirun)
         process.executableURL = URL(fileURLWithPath: mpirun)
         process.arguments = ["--oversubscribe", "--allow-run-as-root", "--timeout", "\(timeout)", "--host", "127.0.0.1:\(ranks)",
-                             "-np", "\(ranks)", "-x", "OPENBLAS_NUM_THREADS=1", nabla.path] + arguments
+                             "-np", "\(ranks)"] + mpirunOptions + ["-x", "OPENBLAS_NUM_THREADS=1", nabla.path] + arguments
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors

@@ -20,27 +20,13 @@ import Testing
     static let reason: Comment = builtWithMPI ? "mpirun (Open MPI, Debian's openmpi-bin) is not installed"
         : "built without the MPI trait: `make test` builds with it, or `swift build --traits MPI`"
 
-    /// `mpirun -np 3 nabla search …` on 127.0.0.1; `--enable-recovery` keeps the job alive when a rank dies.
+    /// `mpirun -np 3 nabla search …` on 127.0.0.1; `--enable-recovery` keeps the job alive when a rank
+    /// dies. The job always ends within the tests' time limit (`MPIJob` kills it if it overruns).
     static func mpiSearch(out: String, environment: [String: String] = [:], extra: [String] = []) throws -> GradCommandTests.Run {
-        let nabla = try #require(GradCommandTests.nablaExecutable())
-        var arguments = ["--oversubscribe", "--allow-run-as-root", "--enable-recovery", "--host", "127.0.0.1:3", "-np", "3"]
-        for (name, value) in environment { arguments += ["-x", "\(name)=\(value)"] }
-        arguments += [nabla.path] + SearchCommandTests.searchArguments(out: out) + extra
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: mpirun!)
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stderrReader = DispatchQueue(label: "stderr")
-        var stderr = Data()
-        stderrReader.async { stderr = errors.fileHandleForReading.readDataToEndOfFile() }
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        stderrReader.sync {}
-        return GradCommandTests.Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                    stderr: String(decoding: stderr, as: UTF8.self))
+        var options = ["--enable-recovery"]
+        for (name, value) in environment { options += ["-x", "\(name)=\(value)"] }
+        let job = try MPIJob(ranks: 3, SearchCommandTests.searchArguments(out: out) + extra, timeout: 150, mpirunOptions: options)
+        return job.finish(within: 160).run
     }
 
     /// The serial search's table, computed once for both tests.
