@@ -9,27 +9,9 @@ import Testing
                             "--epochs", "2", "--lr", "0.05", "--seed", "1", "--quiet"]
 
     /// Runs `nabla crossval` under `mpirun -np ranks`, one BLAS thread per rank (one rank: the
-    /// serial command with the same threads). `timeout` ends a job that hangs (mpirun, on
-    /// SIGTERM, ends its ranks, whose pipes then close), so a fault cannot hang `make test`.
+    /// serial command with the same threads); `MPIJob` ends a job that hangs.
     static func mpiCrossval(ranks: Int, _ extra: [String] = []) throws -> GradCommandTests.Run {
-        let nabla = try #require(GradCommandTests.nablaExecutable())
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["-k", "10", "120", SearchClusterCommandTests.mpirun!, "--oversubscribe", "--allow-run-as-root",
-                             "--host", "127.0.0.1:\(ranks)", "-np", "\(ranks)", "-x", "OPENBLAS_NUM_THREADS=1", nabla.path]
-            + arguments + extra
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stderr = Box(Data())
-        let stderrReader = DispatchQueue(label: "stderr")
-        stderrReader.async { stderr.value = errors.fileHandleForReading.readDataToEndOfFile() }
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        stderrReader.sync {}
-        return .init(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                     stderr: String(decoding: stderr.value, as: UTF8.self))
+        try MPIJob(ranks: ranks, arguments + extra, timeout: 110).finish(within: 120).run
     }
 
     @Test(.enabled(if: SearchClusterCommandTests.available, SearchClusterCommandTests.reason), .timeLimit(.minutes(4)),
