@@ -28,7 +28,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Also write TensorBoard event files into this folder (loss per step, epoch metrics, update ratios, weight histograms); watch with tensorboard --logdir DIR.")
     var tensorboard: String?
 
-    @Option(parsing: .unconditional, help: "Under mpirun: seconds a rank waits for the others at a reduction before the job ends with an error naming the silent rank. (default: 20)")
+    @Option(parsing: .unconditional,
+            help: "Under mpirun: seconds a rank waits for the others at a reduction before the job ends with an error naming the silent rank. (default: 20)")
     var commTimeout: Double = 20
 
     @Flag(help: "Print only the final lines.")
