@@ -1,7 +1,8 @@
 import Foundation
 import Nabla
 
-/// `NablaBench conv-compare`: each convolution of `cnn_train`'s network and of the demo CNN, forward
+/// `NablaBench conv-compare`: each convolution of `cnn_train`'s network, of the demo CNN and the 3 × 3
+/// layers of the Fashion-MNIST recipe that take most of its time, forward
 /// and forward + backward, with every algorithm of `conv2d`, the algorithms taking turns so that
 /// load from elsewhere hits them alike. This is how the automatic choice was made.
 func compareConvolutionAlgorithms(rounds: Int = 10) {
@@ -11,8 +12,12 @@ func compareConvolutionAlgorithms(rounds: Int = 10) {
         Layer(name: "cnn_train conv 32→64 3×3 on 16×16", input: [64, 32, 16, 16], output: 64, kernel: 3, padding: 1, inputGradient: true),
         Layer(name: "demo conv 1→16 5×5 on 28×28", input: [100, 1, 28, 28], output: 16, kernel: 5, padding: 2, inputGradient: false),
         Layer(name: "demo conv 16→32 5×5 on 14×14", input: [100, 16, 14, 14], output: 32, kernel: 5, padding: 2, inputGradient: true),
+        Layer(name: "fashion conv 32→64 3×3 on 14×14", input: [128, 32, 14, 14], output: 64, kernel: 3, padding: 1, inputGradient: true),
+        Layer(name: "fashion conv 64→128 3×3 on 7×7", input: [128, 64, 7, 7], output: 128, kernel: 3, padding: 1, inputGradient: true),
     ]
-    let algorithms: [(String, ConvolutionAlgorithm)] = [("im2col", .im2col), ("winograd", .winograd), ("direct", .direct), ("automatic", .automatic)]
+    let algorithms: [(String, ConvolutionAlgorithm)] = [
+        ("im2col", .im2col), ("winograd", .winograd), ("winograd4", .winograd4), ("direct", .direct), ("automatic", .automatic),
+    ]
     var g = RandomGenerator(seed: 12)
     for layer in layers {
         let x = Variable(Tensor.randomUniform(layer.input, lower: 0, upper: 1, generator: &g), requiresGrad: layer.inputGradient)

@@ -49,7 +49,7 @@ public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
     let b = bias?.value
     let batch = x.shape[0], outChannels = w.shape[0]
     var out = Tensor(uninitializedShape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth], dtype: x.dtype)
-    let winograd = algorithm.usesWinograd(geometry, outChannels: outChannels)
+    let winograd = algorithm.usesWinograd(geometry, outChannels: outChannels, batch: batch)
     let direct = winograd == nil && usesDirectConvolution(geometry, algorithm)
     switch (x.dtype, winograd) {
     case (.float32, _) where direct: directConv2dForward(x, w, b, &out, geometry, Float.self)
@@ -106,6 +106,9 @@ public enum ConvolutionAlgorithm: Sendable {
     /// Winograd F(2×2, 3×3) or F(2×2, 5×5) where it applies (stride 1, square 3 × 3 or 5 × 5
     /// filters, padding below the filter's size); im2col elsewhere.
     case winograd
+    /// Winograd F(4×4, 3×3) or F(4×4, 5×5), eight images at a time, where it applies (as `winograd`);
+    /// im2col elsewhere.
+    case winograd4
     /// A direct loop over the filter taps for the forward pass and the weight gradient
     /// (DirectConvolution.swift), made for few input channels; stride 1 only (im2col elsewhere).
     case direct
@@ -117,16 +120,26 @@ public enum ConvolutionAlgorithm: Sendable {
         switch ProcessInfo.processInfo.environment["NABLA_CONVOLUTION"] {
         case "im2col": .im2col
         case "winograd": .winograd
+        case "winograd4": .winograd4
         case "direct": .direct
         default: nil
         }
     }()
 
     /// The Winograd geometry when this algorithm uses Winograd for `g`, else nil.
-    func usesWinograd(_ g: ConvolutionGeometry, outChannels: Int) -> WinogradGeometry? {
-        guard self == .automatic || self == .winograd, g.stride == 1, g.kernelHeight == g.kernelWidth, g.padding < g.kernelHeight,
-              let transform = WinogradTransform.forKernel(g.kernelHeight) else { return nil }
-        if self == .automatic && !(transform.r == 3 && g.channels >= 16 && outChannels >= 16) { return nil }
+    func usesWinograd(_ g: ConvolutionGeometry, outChannels: Int, batch: Int) -> WinogradGeometry? {
+        guard g.stride == 1, g.kernelHeight == g.kernelWidth, g.padding < g.kernelHeight else { return nil }
+        let outputs: Int
+        switch self {
+        case .winograd: outputs = 2
+        case .winograd4: outputs = 4
+        case .automatic:
+            guard g.channels >= 16 && outChannels >= 16 else { return nil }
+            // 4 × 4 tiles fill their SIMD lanes with eight images; with fewer, 2 × 2 tiles (3 × 3 filters only).
+            if batch >= 8 { outputs = 4 } else if g.kernelHeight == 3 { outputs = 2 } else { return nil }
+        case .im2col, .direct: return nil
+        }
+        guard let transform = WinogradTransform.forKernel(g.kernelHeight, outputs: outputs) else { return nil }
         return WinogradGeometry(transform, channels: g.channels, outChannels: outChannels, height: g.height, width: g.width,
                                 padding: g.padding)
     }

@@ -58,7 +58,7 @@ func usesDirectConvolution(_ g: ConvolutionGeometry, _ algorithm: ConvolutionAlg
     switch algorithm {
     case .direct: return true
     case .automatic: return g.channels <= 16
-    case .im2col, .winograd: return false
+    case .im2col, .winograd, .winograd4: return false
     }
 }
 

@@ -14,7 +14,7 @@
 private let targetTiles = 256
 
 /// The weights transformed for `g`: `U[ξ][o][c] = (G w[o][c] Gᵀ)[ξ]`, `[α², O, C]`.
-private func winogradFilters<T: TensorScalar>(_ w: UnsafePointer<T>, outChannels: Int, channels: Int, _ t: WinogradTransform) -> Tensor {
+func winogradFilters<T: TensorScalar>(_ w: UnsafePointer<T>, outChannels: Int, channels: Int, _ t: WinogradTransform) -> Tensor {
     let alpha = t.alpha, r = t.r
     let u = Tensor(uninitializedShape: [alpha * alpha, outChannels, channels], dtype: T.dtype)
     let pu = u.pointer(T.self), matrix = outChannels * channels
@@ -47,6 +47,15 @@ private func winogradFilters<T: TensorScalar>(_ w: UnsafePointer<T>, outChannels
 /// transformed filters `u`, plus `bias` when given.
 func winogradForward<T: TensorScalar>(_ x: UnsafePointer<T>, batch: Int, u: Tensor, bias: UnsafePointer<T>?,
                                       _ y: UnsafeMutablePointer<T>, _ g: WinogradGeometry) {
+    if g.transform.m == 4 {
+        let pu = u.pointer(T.self)
+        if g.alpha == 6 {
+            winogradLanesForward(WinogradTile4x3.self, x, batch: batch, u: pu, bias: bias, y, g)
+        } else {
+            winogradLanesForward(WinogradTile4x5.self, x, batch: batch, u: pu, bias: bias, y, g)
+        }
+        return
+    }
     let alpha = g.alpha, area = alpha * alpha, perBlock = Swift.max(1, targetTiles / g.tilesPerImage)
     let workers = Swift.min(Parallel.workers, Swift.max(batch, 1))
     let tilesMax = perBlock * g.tilesPerImage
@@ -114,10 +123,43 @@ func winogradConv2dBackward<T: TensorScalar>(_ x: Tensor, _ w: Tensor, _ gy: Ten
 }
 
 /// `dU[ξ] = Σ dM[ξ] V[ξ]ᵀ` over the batch, then `dw = Gᵀ dU G`; the bias gradient on the way.
-/// Each worker sums its images into a slice of its own; the slices are added in worker order.
 private func winogradWeightGradient<T: TensorScalar>(_ x: Tensor, _ gy: Tensor, _ gw: inout Tensor?, _ gb: inout Tensor?,
                                                      _ g: WinogradGeometry, _: T.Type) {
-    let batch = x.shape[0], alpha = g.alpha, area = alpha * alpha, r = g.transform.r
+    let total: Tensor, batch = x.shape[0], px = x.pointer(T.self), pg = gy.pointer(T.self)
+    switch (g.transform.m, g.alpha) {
+    case (4, 6): total = winogradLanesWeightGradientSums(WinogradTile4x3.self, px, pg, batch: batch, g)
+    case (4, _): total = winogradLanesWeightGradientSums(WinogradTile4x5.self, px, pg, batch: batch, g)
+    default: total = winogradRowWeightGradientSums(x, gy, g, T.self)
+    }
+    let alpha = g.alpha, area = alpha * alpha, r = g.transform.r, filters = area * g.outChannels * g.channels
+    let pt = total.pointer(T.self)
+    if let gb { gb.pointer(T.self).update(from: pt + filters, count: g.outChannels) }
+    guard let gw else { return }
+    // dw[o][c] = Gᵀ dU[o][c] G.
+    let pw = gw.pointer(T.self), gm = g.transform.filter.map { T($0) }, matrix = g.outChannels * g.channels
+    var half = [T](repeating: 0, count: r * alpha)
+    for oc in 0..<matrix {
+        for k in 0..<r {
+            for b in 0..<alpha {
+                var s: T = 0
+                for a in 0..<alpha { s += gm[a * r + k] * pt[(a * alpha + b) * matrix + oc] }
+                half[k * alpha + b] = s
+            }
+        }
+        for k in 0..<r {
+            for l in 0..<r {
+                var s: T = 0
+                for b in 0..<alpha { s += half[k * alpha + b] * gm[b * r + l] }
+                pw[oc * r * r + k * r + l] = s
+            }
+        }
+    }
+}
+
+/// `dU` (`[α², O, C]`) and the bias gradient (`[O]`) after it, for 2 × 2 tiles. Each worker sums
+/// its images into a slice of its own; the slices are added in worker order.
+private func winogradRowWeightGradientSums<T: TensorScalar>(_ x: Tensor, _ gy: Tensor, _ g: WinogradGeometry, _: T.Type) -> Tensor {
+    let batch = x.shape[0], alpha = g.alpha, area = alpha * alpha
     let perBlock = Swift.max(1, targetTiles / g.tilesPerImage), tilesMax = perBlock * g.tilesPerImage
     let workers = Swift.min(Parallel.workers, Swift.max(batch, 1))
     let filters = area * g.outChannels * g.channels, partialSize = filters + g.outChannels
@@ -160,27 +202,5 @@ private func winogradWeightGradient<T: TensorScalar>(_ x: Tensor, _ gy: Tensor, 
             }
         }
     }
-    let total = workers == 1 ? partials.reshaped([partialSize]) : partials.sum(alongAxes: [0])
-    let pt = total.pointer(T.self)
-    if let gb { gb.pointer(T.self).update(from: pt + filters, count: g.outChannels) }
-    guard let gw else { return }
-    // dw[o][c] = Gᵀ dU[o][c] G.
-    let pw = gw.pointer(T.self), gm = g.transform.filter.map { T($0) }, matrix = g.outChannels * g.channels
-    var half = [T](repeating: 0, count: r * alpha)
-    for oc in 0..<matrix {
-        for k in 0..<r {
-            for b in 0..<alpha {
-                var s: T = 0
-                for a in 0..<alpha { s += gm[a * r + k] * pt[(a * alpha + b) * matrix + oc] }
-                half[k * alpha + b] = s
-            }
-        }
-        for k in 0..<r {
-            for l in 0..<r {
-                var s: T = 0
-                for b in 0..<alpha { s += half[k * alpha + b] * gm[b * r + l] }
-                pw[oc * r * r + k * r + l] = s
-            }
-        }
-    }
+    return workers == 1 ? partials.reshaped([partialSize]) : partials.sum(alongAxes: [0])
 }

@@ -5,14 +5,15 @@
 // Layout of the transformed tiles (`V`, `M`, `dM`): `[α²][channels][tiles]`, so that entry ξ of
 // every tile is one row-major `channels × tiles` matrix, the operand of ξ's matrix product.
 
-/// The sizes of a stride-1 convolution computed with 2 × 2 output tiles.
+/// The sizes of a stride-1 convolution computed with `m × m` output tiles: 2 × 2 tiles run eight
+/// along a tile row (this file), 4 × 4 tiles one per image of a group of eight (WinogradLanesKernels.swift).
 struct WinogradGeometry {
     let transform: WinogradTransform
     let channels: Int, outChannels: Int, height: Int, width: Int, padding: Int
     let outputHeight: Int, outputWidth: Int
     let tilesY: Int, tilesX: Int
-    /// Rows and columns of one zero-padded input plane: every tile, and every 16-wide load of a
-    /// group of eight tiles, stays inside it.
+    /// Rows and columns of one zero-padded input plane: every tile, and (for 2 × 2 tiles) every
+    /// 16-wide load of a group of eight tiles, stays inside it.
     let planeRows: Int, planeColumns: Int
     /// Use the general sparse loops even for F(2×2, 3×3), which has transforms written out
     /// (WinogradF2x3.swift): for the tests, which compare the two.
@@ -24,11 +25,12 @@ struct WinogradGeometry {
         self.height = height; self.width = width; self.padding = padding
         outputHeight = height + 2 * padding - transform.r + 1
         outputWidth = width + 2 * padding - transform.r + 1
-        tilesY = (outputHeight + 1) / 2
-        // Whole groups of eight tiles per row; the extra tiles read zeros and their outputs are dropped.
-        tilesX = ((outputWidth + 1) / 2 + 7) / 8 * 8
-        planeRows = 2 * tilesY + transform.alpha - 2
-        planeColumns = 2 * tilesX + transform.alpha - 2
+        let m = transform.m
+        tilesY = (outputHeight + m - 1) / m
+        // 2 × 2: whole groups of eight tiles per row; the extra tiles read zeros and their outputs are dropped.
+        tilesX = m == 2 ? ((outputWidth + 1) / 2 + 7) / 8 * 8 : (outputWidth + m - 1) / m
+        planeRows = m * tilesY + transform.alpha - m
+        planeColumns = m * tilesX + transform.alpha - m
     }
 
     var alpha: Int { transform.alpha }

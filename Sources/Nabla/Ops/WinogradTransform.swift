@@ -63,11 +63,18 @@ struct WinogradTransform: Sendable {
     /// F(2×2, 5×5) on 0, ±1, ±2, ∞: 36 multiplications for 4 outputs instead of 100.
     static let f2x5 = WinogradTransform(m: 2, points: [0, 1, -1, 2, -2])
 
-    /// The transform for an `r × r` filter with 2 × 2 output tiles, if there is one.
-    static func forKernel(_ r: Int) -> WinogradTransform? {
-        switch r {
-        case 3: f2x3
-        case 5: f2x5
+    /// F(4×4, 3×3) on 0, ±1, ±2, ∞: 36 multiplications for 16 outputs instead of 144.
+    static let f4x3 = WinogradTransform(m: 4, points: [0, 1, -1, 2, -2])
+    /// F(4×4, 5×5) on 0, ±1, ±2, ±1/2, ∞: 64 multiplications for 16 outputs instead of 400.
+    static let f4x5 = WinogradTransform(m: 4, points: [0, 1, -1, 2, -2, 0.5, -0.5])
+
+    /// The transform for an `r × r` filter with `outputs × outputs` output tiles (2 or 4), if there is one.
+    static func forKernel(_ r: Int, outputs: Int = 2) -> WinogradTransform? {
+        switch (r, outputs) {
+        case (3, 2): f2x3
+        case (5, 2): f2x5
+        case (3, 4): f4x3
+        case (5, 4): f4x5
         default: nil
         }
     }

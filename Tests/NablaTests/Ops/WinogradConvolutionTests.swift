@@ -1,8 +1,8 @@
 import Testing
 @testable import Nabla
 
-/// The convolution by its definition, in Double: the oracle.
-private func definition(_ x: Tensor, _ w: Tensor, _ b: Tensor?, padding: Int) -> Tensor {
+/// The convolution by its definition, in Double: the oracle (also of WinogradLanesTests).
+func definition(_ x: Tensor, _ w: Tensor, _ b: Tensor?, padding: Int) -> Tensor {
     let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (o, k) = (w.shape[0], w.shape[2])
     let oh = h + 2 * padding - k + 1, ow = wd + 2 * padding - k + 1
@@ -107,11 +107,11 @@ private func definition(_ x: Tensor, _ w: Tensor, _ b: Tensor?, padding: Int) ->
     /// gives im2col's values there (to Float rounding).
     @Test func automaticChoiceAndItsValues() {
         let g = ConvolutionGeometry(channels: 32, height: 16, width: 16, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: 1)
-        #expect(ConvolutionAlgorithm.automatic.usesWinograd(g, outChannels: 64) != nil)
-        #expect(ConvolutionAlgorithm.automatic.usesWinograd(g, outChannels: 8) == nil)
-        #expect(ConvolutionAlgorithm.im2col.usesWinograd(g, outChannels: 64) == nil)
+        #expect(ConvolutionAlgorithm.automatic.usesWinograd(g, outChannels: 64, batch: 3) != nil)
+        #expect(ConvolutionAlgorithm.automatic.usesWinograd(g, outChannels: 8, batch: 3) == nil)
+        #expect(ConvolutionAlgorithm.im2col.usesWinograd(g, outChannels: 64, batch: 3) == nil)
         let strided = ConvolutionGeometry(channels: 32, height: 16, width: 16, kernelHeight: 3, kernelWidth: 3, stride: 2, padding: 1)
-        #expect(ConvolutionAlgorithm.winograd.usesWinograd(strided, outChannels: 64) == nil)
+        #expect(ConvolutionAlgorithm.winograd.usesWinograd(strided, outChannels: 64, batch: 3) == nil)
         let x = seededNormals([3, 16, 9, 10], seed: 30).converted(to: .float32)
         let w = (seededNormals([16, 16, 3, 3], seed: 31) * 0.1).converted(to: .float32)
         let auto = conv2d(Variable(x), weight: Variable(w), padding: 1).value
