@@ -5,7 +5,9 @@ import Nabla
 /// layers of the Fashion-MNIST recipe that take most of its time, forward
 /// and forward + backward, with every algorithm of `conv2d`, the algorithms taking turns so that
 /// load from elsewhere hits them alike. This is how the automatic choice was made.
-func compareConvolutionAlgorithms(rounds: Int = 10) {
+/// `only` (`NablaBench conv-compare [LAYER [ALGORITHM]]`) keeps the layers whose name contains
+/// LAYER and the one algorithm named ALGORITHM: for profiling one kernel.
+func compareConvolutionAlgorithms(rounds: Int = 10, only: [String] = []) {
     struct Layer { let name: String; let input: [Int]; let output: Int; let kernel: Int; let padding: Int; let inputGradient: Bool }
     let layers = [
         Layer(name: "cnn_train conv 3→32 3×3 on 32×32", input: [64, 3, 32, 32], output: 32, kernel: 3, padding: 1, inputGradient: false),
@@ -15,11 +17,12 @@ func compareConvolutionAlgorithms(rounds: Int = 10) {
         Layer(name: "fashion conv 32→64 3×3 on 14×14", input: [128, 32, 14, 14], output: 64, kernel: 3, padding: 1, inputGradient: true),
         Layer(name: "fashion conv 64→128 3×3 on 7×7", input: [128, 64, 7, 7], output: 128, kernel: 3, padding: 1, inputGradient: true),
     ]
-    let algorithms: [(String, ConvolutionAlgorithm)] = [
+    let allAlgorithms: [(String, ConvolutionAlgorithm)] = [
         ("im2col", .im2col), ("winograd", .winograd), ("winograd4", .winograd4), ("direct", .direct), ("automatic", .automatic),
     ]
     var g = RandomGenerator(seed: 12)
-    for layer in layers {
+    let algorithms = only.count > 1 ? allAlgorithms.filter { $0.0 == only[1] } : allAlgorithms
+    for layer in layers where only.isEmpty || layer.name.contains(only[0]) {
         let x = Variable(Tensor.randomUniform(layer.input, lower: 0, upper: 1, generator: &g), requiresGrad: layer.inputGradient)
         let conv = Conv2D(layer.input[1], layer.output, kernel: layer.kernel, padding: layer.padding, generator: &g)
         let seed = Tensor.randomUniform(conv(x).shape, lower: -1, upper: 1, generator: &g)

@@ -14,7 +14,7 @@ print("  OpenBLAS \(String(cString: openblas_get_config())), \(String(cString: o
 #endif
 // `NablaBench conv-compare`: each convolution layer with each algorithm of `conv2d`, in turns.
 if CommandLine.arguments.dropFirst().first == "conv-compare" {
-    compareConvolutionAlgorithms()
+    compareConvolutionAlgorithms(only: Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
 // The NumPy and PyTorch peers start now (their imports done before any timing) and then wait for requests.

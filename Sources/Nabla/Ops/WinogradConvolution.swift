@@ -3,11 +3,14 @@
 // their channels swapped) and the weight gradient (the forward pass's adjoint), each as α² matrix
 // products over a block of images instead of one im2col product per image.
 //
-// Accuracy: the transforms add and subtract values before the products (and, for 5×5, scale by up to
-// 5 and divide by up to 24), so rounding errors grow with the transform's size. The tests compare
-// Float results with the direct convolution in Double and bound the error, relative to
-// `Σ |w|·|x|` over each output's window, by 2⁻¹⁸ (F(2×2, 3×3)) and 2⁻¹⁴ (F(2×2, 5×5)); im2col's
-// products stay near 2⁻²². See WinogradConvolutionTests.
+// The 4 × 4 tiles (F(4×4, 3×3), F(4×4, 5×5)) run eight images at a time (WinogradLanes.swift).
+//
+// Accuracy: the transforms add and subtract values before the products (and scale by up to 8 or
+// 21/4 and divide by up to 90), so rounding errors grow with the transform's size. The tests compare
+// Float results with the exact convolution in Double and bound the error, relative to
+// `Σ |w|·|x|` over each output's window, by 2⁻¹⁸ (F(2×2, 3×3)), 2⁻¹⁴ (F(2×2, 5×5)) and 2⁻¹⁶
+// (F(4×4, 3×3) and F(4×4, 5×5)); measured on normal inputs with 32 channels: 2⁻²³, 2⁻²⁰·⁵, 2⁻¹⁹
+// and 2⁻¹⁹, where im2col's products reach 2⁻²²–2⁻²³. See WinogradConvolutionTests and WinogradLanesTests.
 
 /// Images per block: the α² products get about this many tiles as their columns, enough for BLAS
 /// to run near its peak, while a block's transformed tiles stay within a few hundred kilobytes.

@@ -1,13 +1,12 @@
-import Foundation
-
 // Stride-1 convolutions through Winograd's F(4×4, 3×3) and F(4×4, 5×5), eight images at a time
 // (WinogradLanesKernels.swift): the forward pass and the two halves of the weight gradient's work,
 // the transforms and the α² matrix products. The input gradient is a forward pass of the output
 // gradient (WinogradConvolution.swift), so it runs through `winogradLanesForward` too.
 
 /// Tile columns (tiles × 8 images) per block of the α² matrix products: enough columns for BLAS to
-/// run near its peak, while a block's transformed tiles stay within about a megabyte.
-let winogradLanesTargetTiles = Int(ProcessInfo.processInfo.environment["NABLA_WINOGRAD_TILES"] ?? "") ?? 256
+/// run near its peak, while a block's transformed tiles stay within about a megabyte. Measured on the
+/// demo CNN's 16 → 32 5×5 layer: 128 and 256 level, 512 a quarter slower.
+private let winogradLanesTargetTiles = 256
 
 /// SIMD8-aligned buffers of one worker, freed with `deallocate`.
 private struct LaneBuffers<T: TensorScalar> {
@@ -22,8 +21,8 @@ private struct LaneBuffers<T: TensorScalar> {
         plane.initialize(repeating: .zero, count: g.channels * g.planeSize)
         outputPlane = .allocate(capacity: outputPlaneSize)
         outputPlane.initialize(repeating: .zero, count: outputPlaneSize)
-        v = .allocate(capacity: area * g.channels * lanes)
-        m = .allocate(capacity: area * g.outChannels * lanes)
+        v = .allocate(capacity: area * winogradLanesMatrixStride(rows: g.channels, lanes: lanes))
+        m = .allocate(capacity: area * winogradLanesMatrixStride(rows: g.outChannels, lanes: lanes))
         scratch = .allocate(capacity: area)
     }
 
@@ -58,10 +57,12 @@ func winogradLanesForward<L: WinogradTile4, T: TensorScalar>(_ tile: L.Type, _ x
                                             buffers.scratch)
             }
             let v = scalars(buffers.v), m = scalars(buffers.m), tiles = 8 * lanes
+            let vStride = 8 * winogradLanesMatrixStride(rows: g.channels, lanes: lanes)
+            let mStride = 8 * winogradLanesMatrixStride(rows: g.outChannels, lanes: lanes)
             for xi in 0..<area {
                 T.gemm(transA: false, transB: false, m: g.outChannels, n: tiles, k: g.channels, alpha: 1,
-                       a: u + xi * g.outChannels * g.channels, lda: g.channels, b: v + xi * g.channels * tiles, ldb: tiles,
-                       beta: 0, c: m + xi * g.outChannels * tiles, ldc: tiles)
+                       a: u + xi * g.outChannels * g.channels, lda: g.channels, b: v + xi * vStride, ldb: tiles,
+                       beta: 0, c: m + xi * mStride, ldc: tiles)
             }
             for group in members {
                 winogradLanesOutputTransform(tile, buffers.m, buffers.outputPlane, bias: bias, lanes: lanes,
@@ -101,9 +102,11 @@ func winogradLanesWeightGradientSums<L: WinogradTile4, T: TensorScalar>(_ tile: 
                 }
             }
             let v = scalars(buffers.v), dm = scalars(buffers.m), tiles = 8 * lanes
+            let vStride = 8 * winogradLanesMatrixStride(rows: g.channels, lanes: lanes)
+            let mStride = 8 * winogradLanesMatrixStride(rows: g.outChannels, lanes: lanes)
             for xi in 0..<area {
                 T.gemm(transA: false, transB: true, m: g.outChannels, n: g.channels, k: tiles, alpha: 1,
-                       a: dm + xi * g.outChannels * tiles, lda: tiles, b: v + xi * g.channels * tiles, ldb: tiles,
+                       a: dm + xi * mStride, lda: tiles, b: v + xi * vStride, ldb: tiles,
                        beta: 1, c: partial + xi * g.outChannels * g.channels, ldc: g.channels)
             }
         }

@@ -8,8 +8,15 @@
 // a batch's last group).
 //
 // Planes hold eight images interleaved, `[channels][rows][columns]` of SIMD8, zero outside the
-// images. The transformed tiles (`V`, `M`, `dM`) are `[α²][channels][tiles]`, a tile column being
-// `8 · (tile index in the block) + lane`, tile index `(group in block) · tilesPerImage + ty · tilesX + tx`.
+// images. The transformed tiles (`V`, `M`, `dM`) are α² matrices `[channels][tiles]`, a tile column
+// being `8 · (tile index in the block) + lane`, tile index `(group in block) · tilesPerImage + ty · tilesX + tx`.
+// The matrices lie `winogradLanesMatrixStride` apart: a transform writes (or reads) one vector in
+// each of them per tile, and at a power-of-two distance those α² streams would all fall into the
+// same few sets of the L1 cache.
+
+/// The distance, in SIMD8 vectors, between consecutive matrices of `rows × lanes` vectors: one
+/// cache line (of Float) more than their size, so that the α² streams of a transform spread over the cache sets.
+func winogradLanesMatrixStride(rows: Int, lanes: Int) -> Int { rows * lanes + 2 }
 
 /// Copies images `first ..< first + count` (`count ≤ 8`) of `x` (`[N, C, height, width]`) into lanes
 /// `0 ..< count` of `plane` (`[C][rows][columns]`), `padding` rows and columns in from the top left.
@@ -18,13 +25,22 @@
 func winogradLanesPad<T: TensorScalar>(_ x: UnsafePointer<T>, first: Int, count: Int, channels: Int, height: Int, width: Int,
                                        padding: Int, into plane: UnsafeMutablePointer<SIMD8<T>>, rows: Int, columns: Int) {
     if count < 8 { plane.update(repeating: .zero, count: channels * rows * columns) }
-    let p = UnsafeMutableRawPointer(plane).assumingMemoryBound(to: T.self), imageSize = channels * height * width
-    for lane in 0..<count {
-        let image = x + (first + lane) * imageSize
-        for c in 0..<channels {
-            for y in 0..<height {
-                let source = image + (c * height + y) * width, target = p + ((c * rows + y + padding) * columns + padding) * 8 + lane
-                for i in 0..<width { target[8 * i] = source[i] }
+    let imageSize = channels * height * width, images = x + first * imageSize
+    for c in 0..<channels {
+        for y in 0..<height {
+            let source = images + (c * height + y) * width, target = plane + (c * rows + y + padding) * columns + padding
+            if count == 8 && width >= 8 {
+                // Eight columns of the eight images at a time, turned into eight vectors of one column each; the
+                // last chunk overlaps the one before it when the width is not a multiple of 8.
+                for x0 in stride(from: 0, to: width, by: 8) {
+                    let i = Swift.min(x0, width - 8)
+                    transposed8x8 { UnsafeRawPointer(source + $0 * imageSize + i) } store: { target[i + $0] = $1 }
+                }
+            } else {
+                let p = UnsafeMutableRawPointer(target).assumingMemoryBound(to: T.self)
+                for lane in 0..<count {
+                    for i in 0..<width { p[8 * i + lane] = source[lane * imageSize + i] }
+                }
             }
         }
     }
@@ -34,17 +50,52 @@ func winogradLanesPad<T: TensorScalar>(_ x: UnsafePointer<T>, first: Int, count:
 /// written to images `first ..< first + count` of `y` (`[N, O, g.outputHeight, g.outputWidth]`).
 func winogradLanesUnpad<T: TensorScalar>(_ plane: UnsafePointer<SIMD8<T>>, _ y: UnsafeMutablePointer<T>, first: Int, count: Int,
                                          _ g: WinogradGeometry) {
-    let p = UnsafeRawPointer(plane).assumingMemoryBound(to: T.self), rows = 4 * g.tilesY, columns = 4 * g.tilesX
-    let outH = g.outputHeight, outW = g.outputWidth
-    for lane in 0..<count {
-        let image = y + (first + lane) * g.outChannels * outH * outW
-        for o in 0..<g.outChannels {
-            for r in 0..<outH {
-                let source = p + (o * rows + r) * columns * 8 + lane, target = image + (o * outH + r) * outW
-                for i in 0..<outW { target[i] = source[8 * i] }
+    let rows = 4 * g.tilesY, columns = 4 * g.tilesX, outH = g.outputHeight, outW = g.outputWidth
+    let imageSize = g.outChannels * outH * outW, images = y + first * imageSize
+    for o in 0..<g.outChannels {
+        for r in 0..<outH {
+            let source = plane + (o * rows + r) * columns, target = images + (o * outH + r) * outW
+            if count == 8 && outW >= 8 {
+                for x0 in stride(from: 0, to: outW, by: 8) {
+                    let i = Swift.min(x0, outW - 8)
+                    transposed8x8 { UnsafeRawPointer(source + i + $0) } store: {
+                        UnsafeMutableRawPointer(target + $0 * imageSize + i).storeBytes(of: $1, as: SIMD8<T>.self)
+                    }
+                }
+            } else {
+                let p = UnsafeRawPointer(source).assumingMemoryBound(to: T.self)
+                for lane in 0..<count {
+                    for i in 0..<outW { target[lane * imageSize + i] = p[8 * i + lane] }
+                }
             }
         }
     }
+}
+
+/// Loads the eight vectors `row(0) … row(7)` and hands `store` their transpose: column `j` (lane `k`
+/// of vector `j` is lane `j` of row `k`). Written as the unpack / shuffle / 128-bit permute steps of
+/// the usual AVX transpose, which the compiler turns into those instructions for Float.
+@inline(__always)
+private func transposed8x8<T: TensorScalar>(_ row: (Int) -> UnsafeRawPointer, store: (Int, SIMD8<T>) -> Void) {
+    @inline(__always) func load(_ k: Int) -> SIMD8<T> { row(k).loadUnaligned(as: SIMD8<T>.self) }
+    @inline(__always) func low(_ a: SIMD8<T>, _ b: SIMD8<T>) -> SIMD8<T> { SIMD8(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5]) }
+    @inline(__always) func high(_ a: SIMD8<T>, _ b: SIMD8<T>) -> SIMD8<T> { SIMD8(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7]) }
+    @inline(__always) func pairs(_ a: SIMD8<T>, _ b: SIMD8<T>, _ k: Int) -> SIMD8<T> {
+        SIMD8(a[k], a[k + 1], b[k], b[k + 1], a[k + 4], a[k + 5], b[k + 4], b[k + 5])
+    }
+    let r0 = load(0), r1 = load(1), r2 = load(2), r3 = load(3), r4 = load(4), r5 = load(5), r6 = load(6), r7 = load(7)
+    let t0 = low(r0, r1), t1 = high(r0, r1), t2 = low(r2, r3), t3 = high(r2, r3)
+    let t4 = low(r4, r5), t5 = high(r4, r5), t6 = low(r6, r7), t7 = high(r6, r7)
+    let u0 = pairs(t0, t2, 0), u1 = pairs(t0, t2, 2), u2 = pairs(t1, t3, 0), u3 = pairs(t1, t3, 2)
+    let u4 = pairs(t4, t6, 0), u5 = pairs(t4, t6, 2), u6 = pairs(t5, t7, 0), u7 = pairs(t5, t7, 2)
+    store(0, SIMD8(lowHalf: u0.lowHalf, highHalf: u4.lowHalf))
+    store(1, SIMD8(lowHalf: u1.lowHalf, highHalf: u5.lowHalf))
+    store(2, SIMD8(lowHalf: u2.lowHalf, highHalf: u6.lowHalf))
+    store(3, SIMD8(lowHalf: u3.lowHalf, highHalf: u7.lowHalf))
+    store(4, SIMD8(lowHalf: u0.highHalf, highHalf: u4.highHalf))
+    store(5, SIMD8(lowHalf: u1.highHalf, highHalf: u5.highHalf))
+    store(6, SIMD8(lowHalf: u2.highHalf, highHalf: u6.highHalf))
+    store(7, SIMD8(lowHalf: u3.highHalf, highHalf: u7.highHalf))
 }
 
 /// `V = Bᵀ d B` for every tile of one group's padded planes, written at tile index `t0` of `v`, whose
@@ -52,7 +103,7 @@ func winogradLanesUnpad<T: TensorScalar>(_ plane: UnsafePointer<SIMD8<T>>, _ y: 
 func winogradLanesInputTransform<L: WinogradTile4, T: TensorScalar>(_: L.Type, _ plane: UnsafePointer<SIMD8<T>>, _ v: UnsafeMutablePointer<SIMD8<T>>,
                                                                     lanes: Int, t0: Int, _ g: WinogradGeometry,
                                                                     _ scratch: UnsafeMutablePointer<SIMD8<T>>) {
-    let alpha = L.alpha, matrix = g.channels * lanes
+    let alpha = L.alpha, matrix = winogradLanesMatrixStride(rows: g.channels, lanes: lanes)
     for c in 0..<g.channels {
         for ty in 0..<g.tilesY {
             for tx in 0..<g.tilesX {
@@ -71,7 +122,8 @@ func winogradLanesInputTransform<L: WinogradTile4, T: TensorScalar>(_: L.Type, _
 func winogradLanesOutputTransform<L: WinogradTile4, T: TensorScalar>(_: L.Type, _ m: UnsafePointer<SIMD8<T>>, _ plane: UnsafeMutablePointer<SIMD8<T>>,
                                                                      bias: UnsafePointer<T>?, lanes: Int, t0: Int, _ g: WinogradGeometry,
                                                                      _ scratch: UnsafeMutablePointer<SIMD8<T>>) {
-    let alpha = L.alpha, matrix = g.outChannels * lanes, rows = 4 * g.tilesY, columns = 4 * g.tilesX
+    let alpha = L.alpha, matrix = winogradLanesMatrixStride(rows: g.outChannels, lanes: lanes)
+    let rows = 4 * g.tilesY, columns = 4 * g.tilesX
     for o in 0..<g.outChannels {
         let shift = SIMD8<T>(repeating: bias?[o] ?? 0)
         for ty in 0..<g.tilesY {
@@ -101,7 +153,8 @@ func winogradLanesOutputTransform<L: WinogradTile4, T: TensorScalar>(_: L.Type, 
 func winogradLanesGradientTransform<L: WinogradTile4, T: TensorScalar>(_: L.Type, _ plane: UnsafePointer<SIMD8<T>>, _ dm: UnsafeMutablePointer<SIMD8<T>>,
                                                                        lanes: Int, t0: Int, _ g: WinogradGeometry,
                                                                        _ scratch: UnsafeMutablePointer<SIMD8<T>>) {
-    let alpha = L.alpha, matrix = g.outChannels * lanes, rows = 4 * g.tilesY, columns = 4 * g.tilesX
+    let alpha = L.alpha, matrix = winogradLanesMatrixStride(rows: g.outChannels, lanes: lanes)
+    let rows = 4 * g.tilesY, columns = 4 * g.tilesX
     for o in 0..<g.outChannels {
         for ty in 0..<g.tilesY {
             for tx in 0..<g.tilesX {

@@ -51,10 +51,10 @@ import Testing
         #expect(result.passed(tolerance: 1e-6), "\(c): \(result)")
     }
 
-    /// Float through 4 × 4 tiles against the exact convolution: the error of each output (and of
-    /// each input-gradient element, which is a convolution too), over `Σ |w|·|x|` of its window,
-    /// stays under the bound documented in WinogradConvolution.swift.
-    @Test(arguments: [(3, 16.0), (5, 12.0)])
+    /// Float through 4 × 4 tiles against the exact convolution: the error of each output, over
+    /// `Σ |w|·|x|` of its window, stays under the bound documented in WinogradConvolution.swift
+    /// (the input gradient is the same forward pass on other operands).
+    @Test(arguments: [(3, 16.0), (5, 16.0)])
     func floatErrorStaysWithinTheDocumentedBound(_ r: Int, _ bits: Double) {
         let x = seededNormals([9, 32, 14, 14], seed: 48), w = seededNormals([16, 32, r, r], seed: 49)
         let padding = r / 2
