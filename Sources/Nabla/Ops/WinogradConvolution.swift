@@ -16,36 +16,6 @@
 /// to run near its peak, while a block's transformed tiles stay within a few hundred kilobytes.
 private let targetTiles = 256
 
-/// The weights transformed for `g`: `U[ξ][o][c] = (G w[o][c] Gᵀ)[ξ]`, `[α², O, C]`.
-func winogradFilters<T: TensorScalar>(_ w: UnsafePointer<T>, outChannels: Int, channels: Int, _ t: WinogradTransform) -> Tensor {
-    let alpha = t.alpha, r = t.r
-    let u = Tensor(uninitializedShape: [alpha * alpha, outChannels, channels], dtype: T.dtype)
-    let pu = u.pointer(T.self), matrix = outChannels * channels
-    let gm = t.filter.map { T($0) }
-    var half = [T](repeating: 0, count: alpha * r)
-    for o in 0..<outChannels {
-        for c in 0..<channels {
-            let f = w + (o * channels + c) * r * r
-            // half = G f, then U = half Gᵀ.
-            for a in 0..<alpha {
-                for k in 0..<r {
-                    var s: T = 0
-                    for j in 0..<r { s += gm[a * r + j] * f[j * r + k] }
-                    half[a * r + k] = s
-                }
-            }
-            for a in 0..<alpha {
-                for b in 0..<alpha {
-                    var s: T = 0
-                    for k in 0..<r { s += half[a * r + k] * gm[b * r + k] }
-                    pu[(a * alpha + b) * matrix + o * channels + c] = s
-                }
-            }
-        }
-    }
-    return u
-}
-
 /// Runs a Winograd forward pass of `x` (`[N, C, H, W]`) into `y` (`[N, O, outH, outW]`) with the
 /// transformed filters `u`, plus `bias` when given.
 func winogradForward<T: TensorScalar>(_ x: UnsafePointer<T>, batch: Int, u: Tensor, bias: UnsafePointer<T>?,
@@ -134,29 +104,9 @@ private func winogradWeightGradient<T: TensorScalar>(_ x: Tensor, _ gy: Tensor, 
     case (4, _): total = winogradLanesWeightGradientSums(WinogradTile4x5.self, px, pg, batch: batch, g)
     default: total = winogradRowWeightGradientSums(x, gy, g, T.self)
     }
-    let alpha = g.alpha, area = alpha * alpha, r = g.transform.r, filters = area * g.outChannels * g.channels
-    let pt = total.pointer(T.self)
+    let filters = g.alpha * g.alpha * g.outChannels * g.channels, pt = total.pointer(T.self)
     if let gb { gb.pointer(T.self).update(from: pt + filters, count: g.outChannels) }
-    guard let gw else { return }
-    // dw[o][c] = Gᵀ dU[o][c] G.
-    let pw = gw.pointer(T.self), gm = g.transform.filter.map { T($0) }, matrix = g.outChannels * g.channels
-    var half = [T](repeating: 0, count: r * alpha)
-    for oc in 0..<matrix {
-        for k in 0..<r {
-            for b in 0..<alpha {
-                var s: T = 0
-                for a in 0..<alpha { s += gm[a * r + k] * pt[(a * alpha + b) * matrix + oc] }
-                half[k * alpha + b] = s
-            }
-        }
-        for k in 0..<r {
-            for l in 0..<r {
-                var s: T = 0
-                for b in 0..<alpha { s += half[k * alpha + b] * gm[b * r + l] }
-                pw[oc * r * r + k * r + l] = s
-            }
-        }
-    }
+    if let gw { winogradFilterGradient(pt, gw.pointer(T.self), outChannels: g.outChannels, channels: g.channels, g.transform) }
 }
 
 /// `dU` (`[α², O, C]`) and the bias gradient (`[O]`) after it, for 2 × 2 tiles. Each worker sums
