@@ -23,10 +23,11 @@ import Synchronization
 /// letting BLAS split every product).
 ///
 /// That is the general path. `algorithm` (default `.automatic`) picks a faster kernel where one
-/// was measured to win: Winograd F(2×2, 3×3) for stride-1 3×3 layers with 16 or more channels in
-/// and out (WinogradConvolution.swift), a direct loop over the filter taps for other stride-1
-/// layers with few input channels (DirectConvolution.swift). Every choice computes the same
-/// convolution, up to rounding.
+/// was measured to win: Winograd with 4 × 4 output tiles for stride-1 3×3 and 5×5 layers with 16 or
+/// more channels in and out and at least 8 images (WinogradLanes.swift; 2 × 2 tiles for 3×3 layers
+/// with fewer images, WinogradConvolution.swift), a direct loop over the filter taps for other
+/// stride-1 layers with few input channels (DirectConvolution.swift). Every choice computes the
+/// same convolution, up to rounding.
 public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
                    stride: Int = 1, padding: Int = 0, algorithm: ConvolutionAlgorithm = .automatic) -> Variable {
     let x = input.value, w = weight.value
@@ -97,9 +98,9 @@ public func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
 /// How `conv2d` computes a convolution. All give the same values up to rounding (see
 /// WinogradConvolution.swift for Winograd's error bound); the choice is only about speed.
 public enum ConvolutionAlgorithm: Sendable {
-    /// What was measured to win (`NablaBench conv-compare`): Winograd for stride-1 3 × 3 filters
-    /// with at least 16 channels in and out, direct for other stride-1 layers with at most 16 input
-    /// channels, im2col elsewhere.
+    /// What was measured to win (`NablaBench conv-compare`): Winograd for stride-1 3 × 3 and 5 × 5
+    /// filters with at least 16 channels in and out (4 × 4 tiles from 8 images on, else 2 × 2 tiles,
+    /// 3 × 3 only), direct for other stride-1 layers with at most 16 input channels, im2col elsewhere.
     case automatic
     /// Each image unrolled into a column matrix, one matrix product per image.
     case im2col
@@ -113,7 +114,7 @@ public enum ConvolutionAlgorithm: Sendable {
     /// (DirectConvolution.swift), made for few input channels; stride 1 only (im2col elsewhere).
     case direct
 
-    /// `NABLA_CONVOLUTION=im2col` (or `winograd`, `direct`) in the environment replaces `automatic`
+    /// `NABLA_CONVOLUTION=im2col` (or `winograd`, `winograd4`, `direct`) in the environment replaces `automatic`
     /// in every `conv2d`: for timing one kernel against another in a whole training run
     /// (Benchmarks/README.md). Unset, or any other value, changes nothing.
     static let environmentChoice: ConvolutionAlgorithm? = {
