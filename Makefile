@@ -62,7 +62,10 @@ bench: deps
 	@/usr/bin/python3 -c "import torch" 2>/dev/null || { echo "Installing PyTorch (python3-torch, apt-get)..."; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-torch; }
 	$(SWIFT) build $(RELEASE) --product NablaBench
+	$(SWIFT) build $(RELEASE) --product nabla
 	$(BIN)/NablaBench
+	@# End to end: one Fashion-MNIST epoch of the demo CNN, nabla train against PyTorch, two rounds in turns.
+	NABLA=$(BIN)/nabla Benchmarks/fashion-epoch.sh 2
 
 clean:
 	rm -rf .build

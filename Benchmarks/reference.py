@@ -9,16 +9,14 @@ batch sizes as the Swift side.
     python3 Benchmarks/reference.py            # images/s of every workload, as JSON
     python3 Benchmarks/reference.py --serve    # timed on request (NablaBench drives it)
 
-With --serve the script prints one JSON line describing NumPy and its BLAS, then answers each
-line "<workload> <calls>" on stdin with one JSON line {"seconds": <time per call>} after running
-the workload `calls` times (setup is done once, on the first request, and never timed), until
-"quit" or the end of input. NablaBench alternates these samples with its own, so that load from
-other processes on the machine hits both sides alike.
+With --serve the script speaks serve_protocol.py's protocol: one JSON line describing NumPy and
+its BLAS, then one JSON line {"seconds": <time per call>} for each request "<workload> <calls>".
 """
 
 import json
 import sys
-import time
+
+import serve_protocol
 
 try:
     import numpy as np
@@ -246,47 +244,5 @@ WORKLOADS = {
 }
 
 
-class Runner:
-    def __init__(self):
-        self.states = {}
-
-    def seconds_per_call(self, name, calls):
-        make, step, _ = WORKLOADS[name]
-        if name not in self.states:
-            self.states[name] = make()
-            step(self.states[name])  # warm-up: page in, size the buffers
-        state = self.states[name]
-        start = time.perf_counter()
-        for _ in range(calls):
-            step(state)
-        return (time.perf_counter() - start) / calls
-
-
-def serve():
-    runner = Runner()
-    print(json.dumps(blas_info()), flush=True)
-    for line in sys.stdin:
-        words = line.split()
-        if not words or words[0] == "quit":
-            break
-        try:
-            seconds = runner.seconds_per_call(words[0], int(words[1]))
-            print(json.dumps({"seconds": seconds}), flush=True)
-        except Exception as error:
-            print(json.dumps({"error": "%s: %s" % (type(error).__name__, error)}), flush=True)
-
-
-def standalone():
-    """Best of five samples of at least 0.2 s each, per workload."""
-    runner = Runner()
-    result = blas_info()
-    for name, (_, _, images) in WORKLOADS.items():
-        once = runner.seconds_per_call(name, 1)
-        calls = max(1, int(0.2 / once))
-        best = min(runner.seconds_per_call(name, calls) for _ in range(5))
-        result[name] = round(images / best, 1)
-    print(json.dumps(result, indent=1))
-
-
 if __name__ == "__main__":
-    serve() if "--serve" in sys.argv[1:] else standalone()
+    serve_protocol.run(WORKLOADS, blas_info)

@@ -6,8 +6,8 @@ Run with Debian's interpreter, where `python3-torch` installs PyTorch (`make ben
     /usr/bin/python3 Benchmarks/torch_reference.py            # images/s of every workload, as JSON
     /usr/bin/python3 Benchmarks/torch_reference.py --serve    # timed on request (NablaBench drives it)
 
-The protocol of --serve is reference.py's: one JSON line describing PyTorch, then one JSON line
-{"seconds": <time per call>} for each request line "<workload> <calls>", until "quit".
+The protocol of --serve is reference.py's (serve_protocol.py): one JSON line describing PyTorch,
+then one JSON line {"seconds": <time per call>} for each request line "<workload> <calls>".
 
 PyTorch runs on 2 threads (the machine's cores; TORCH_THREADS overrides) with
 OMP_WAIT_POLICY=PASSIVE, so that its OpenMP workers sleep instead of spinning between calls and
@@ -17,7 +17,8 @@ do not steal time from the Nabla samples that alternate with its own.
 import json
 import os
 import sys
-import time
+
+import serve_protocol
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read by libgomp when torch loads it
 
@@ -82,54 +83,13 @@ class Inference:
             return self.model(self.x)
 
 
-# name → (make the state, images per step)
+# name → (make the state, the step to time, images per step)
 WORKLOADS = {
-    "mlp_train": (lambda: Training(mlp(), (784,), 128), 128),
-    "cnn_train": (lambda: Training(cnn(), (3, 32, 32), 64), 64),
-    "mlp_infer": (lambda: Inference(mlp(), 1024), 1024),
+    "mlp_train": (lambda: Training(mlp(), (784,), 128), lambda s: s.step(), 128),
+    "cnn_train": (lambda: Training(cnn(), (3, 32, 32), 64), lambda s: s.step(), 64),
+    "mlp_infer": (lambda: Inference(mlp(), 1024), lambda s: s.step(), 1024),
 }
 
 
-class Runner:
-    def __init__(self):
-        self.states = {}
-
-    def seconds_per_call(self, name, calls):
-        if name not in self.states:
-            self.states[name] = WORKLOADS[name][0]()
-            self.states[name].step()  # warm-up: allocator, oneDNN primitive caches
-        state = self.states[name]
-        start = time.perf_counter()
-        for _ in range(calls):
-            state.step()
-        return (time.perf_counter() - start) / calls
-
-
-def serve():
-    runner = Runner()
-    print(json.dumps(describe()), flush=True)
-    for line in sys.stdin:
-        words = line.split()
-        if not words or words[0] == "quit":
-            break
-        try:
-            seconds = runner.seconds_per_call(words[0], int(words[1]))
-            print(json.dumps({"seconds": seconds}), flush=True)
-        except Exception as error:
-            print(json.dumps({"error": "%s: %s" % (type(error).__name__, error)}), flush=True)
-
-
-def standalone():
-    """Best of five samples of at least 0.2 s each, per workload."""
-    runner = Runner()
-    result = describe()
-    for name, (_, images) in WORKLOADS.items():
-        once = runner.seconds_per_call(name, 1)
-        calls = max(1, int(0.2 / once))
-        best = min(runner.seconds_per_call(name, calls) for _ in range(5))
-        result[name] = round(images / best, 1)
-    print(json.dumps(result, indent=1))
-
-
 if __name__ == "__main__":
-    serve() if "--serve" in sys.argv[1:] else standalone()
+    serve_protocol.run(WORKLOADS, describe)

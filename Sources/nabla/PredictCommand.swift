@@ -62,11 +62,13 @@ struct PredictCommand: ParsableCommand {
             throw CommandError("--top must be between 1 and \(classNames.count) (the run's classes), got \(top)")
         }
         // Read and check every file before printing anything.
-        let inputs = try files.map { file in (file, try trained.prepare(try readInputs(file, exampleShape: trained.config.inputShape), file: file)) }
+        let inputs = try files.map { file in
+            let (raw, known) = try readExamples(file, exampleShape: trained.config.inputShape, classNames: classNames)
+            return (file, try trained.prepare(raw, file: file), known)
+        }
         var predictions: [Prediction] = []
         var correct = 0, labelled = 0
-        for (file, features) in inputs {
-            let known = try labels(of: file, count: features.shape[0], classNames: classNames)
+        for (file, features, known) in inputs {
             let p = predictProbabilities(trained.model, features, batchSize: batchSize)
             let rows = features.shape[0], c = classNames.count
             let values = p.floats
@@ -103,29 +105,41 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    /// The labels of `file`'s examples when it has them, as the run's class indices: an IDX images
-    /// file's labels file beside it, a CSV file's --label-column, an image's class folder.
-    private func labels(of file: String, count: Int, classNames: [String]) throws -> [Int]? {
-        let lower = file.lowercased(), name = (file as NSString).lastPathComponent
-        func index(_ text: String, _ what: String) throws -> Int {
-            if let i = classNames.firstIndex(of: text) { return i }
-            throw DataError(file: file, "\(what) '\(text)' is not one of the run's classes (\(classNames.joined(separator: ", ")))")
-        }
-        func checked(_ label: Int) throws -> Int {
-            guard classNames.indices.contains(label) else {
-                throw DataError(file: file, "label \(label), but the run knows only \(classNames.count) classes (0–\(classNames.count - 1))")
-            }
-            return label
-        }
-        if [".png", ".jpg", ".jpeg"].contains(where: lower.hasSuffix) {
-            let folder = ((file as NSString).deletingLastPathComponent as NSString).lastPathComponent
-            return classNames.contains(folder) ? [try index(folder, "class folder")] : nil
-        }
+    /// The raw examples `[N, …]` of `file` and, when it has them, their labels as the run's class
+    /// indices. A CSV file with --label-column is read once for both.
+    private func readExamples(_ file: String, exampleShape: [Int], classNames: [String]) throws -> (Tensor, labels: [Int]?) {
+        let lower = file.lowercased()
         if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz"), let labelColumn {
             let column: CSVReader.LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
-            let data = try CSVReader.load(file, labelColumn: column, classCount: classNames.count, allowNonFinite: true)
+            let data = try CSVReader.load(file, labelColumn: column, classCount: classNames.count)
             let numbered = data.classNames == (0..<data.classCount).map(String.init)
-            return try data.labels.map { numbered ? try checked($0) : try index(data.classNames[$0], "label") }
+            let labels = try data.labels.map { numbered ? try checkedLabel($0, file: file, classNames: classNames)
+                                                        : try classIndex(data.classNames[$0], "label", file: file, classNames: classNames) }
+            return (data.features, labels)
+        }
+        let features = try readInputs(file, exampleShape: exampleShape)
+        return (features, try labels(of: file, count: features.shape[0], classNames: classNames))
+    }
+
+    private func classIndex(_ text: String, _ what: String, file: String, classNames: [String]) throws -> Int {
+        if let i = classNames.firstIndex(of: text) { return i }
+        throw DataError(file: file, "\(what) '\(text)' is not one of the run's classes (\(classNames.joined(separator: ", ")))")
+    }
+
+    private func checkedLabel(_ label: Int, file: String, classNames: [String]) throws -> Int {
+        guard classNames.indices.contains(label) else {
+            throw DataError(file: file, "label \(label), but the run knows only \(classNames.count) classes (0–\(classNames.count - 1))")
+        }
+        return label
+    }
+
+    /// The labels of `file`'s examples when it has them, as the run's class indices: an IDX images
+    /// file's labels file beside it, an image's class folder (a CSV file's are read with its features).
+    private func labels(of file: String, count: Int, classNames: [String]) throws -> [Int]? {
+        let lower = file.lowercased(), name = (file as NSString).lastPathComponent
+        if [".png", ".jpg", ".jpeg"].contains(where: lower.hasSuffix) {
+            let folder = ((file as NSString).deletingLastPathComponent as NSString).lastPathComponent
+            return classNames.contains(folder) ? [try classIndex(folder, "class folder", file: file, classNames: classNames)] : nil
         }
         if name.contains("images-idx3-ubyte") {
             let labelsFile = (file as NSString).deletingLastPathComponent + "/" + name.replacingOccurrences(of: "images-idx3-ubyte", with: "labels-idx1-ubyte")
@@ -134,7 +148,7 @@ struct PredictCommand: ParsableCommand {
             guard labels.count == count else {
                 throw DataError(file: labelsFile, "\(labels.count) labels, but \(file) holds \(count) images")
             }
-            return try labels.map(checked)
+            return try labels.map { try checkedLabel($0, file: file, classNames: classNames) }
         }
         return nil
     }
@@ -143,13 +157,7 @@ struct PredictCommand: ParsableCommand {
     /// `.npy`. A `.npy` array holding exactly one example of `exampleShape` is taken as `[1, …]`.
     private func readInputs(_ file: String, exampleShape: [Int]) throws -> Tensor {
         let lower = file.lowercased()
-        if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") {
-            if let labelColumn {
-                let column: CSVReader.LabelColumn = Int(labelColumn).map { .index($0) } ?? .name(labelColumn)
-                return try CSVReader.loadFeatures(file, labelColumn: column)
-            }
-            return try readCSVFeatures(file)
-        }
+        if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") { return try readCSVFeatures(file) }
         if [".png", ".jpg", ".jpeg"].contains(where: lower.hasSuffix) { return try readImage(file, exampleShape: exampleShape) }
         let bytes = try Gzip.readFile(file)
         if lower.hasSuffix(".npy") || lower.hasSuffix(".npy.gz") || bytes.starts(with: [0x93] + Array("NUMPY".utf8)) {

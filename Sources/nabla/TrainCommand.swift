@@ -69,10 +69,10 @@ struct TrainCommand: ParsableCommand {
         // A network of convolutions runs its products on one OpenBLAS thread (see BLASThreads),
         // unless OPENBLAS_NUM_THREADS says otherwise: a Fashion-MNIST epoch of the shipped recipe
         // took 48.6 s with two threads, 37.1 s with one.
-        let convolutional = network.modules().contains { $0.module.ownParameters.contains { $0.name == "weight" && $0.variable.value.shape.count == 4 } }
-        if convolutional, ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLASThreads.count = 1 }
+        if network.hasConvolution, ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil { BLASThreads.count = 1 }
         // The progress lines go to the terminal and the log, through a reporter of our own.
         let trainer = try config.makeTrainer(model: network, verbose: false)
+        trainer.communicator = job.communicator
 
         try trainer.checkOptions(train: splits.train, validation: splits.validation)
         // Everything is checked: only now is anything written.
@@ -134,7 +134,6 @@ struct TrainCommand: ParsableCommand {
 
         // Ctrl-C finishes the current step, then the run stops (its last checkpoint is intact).
         if let communicator = job.communicator {
-            trainer.communicator = communicator
             say("data-parallel: \(communicator.size) ranks share each batch of \(config.batchSize)\n")
         }
         stopOnSignals(trainer.stopRequest)

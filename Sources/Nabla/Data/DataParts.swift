@@ -89,14 +89,7 @@ extension DataRecipe {
         let parts = try loadParts()
         let seed = splitSeed ?? seed
         let drawn = "drawn at random from the \(poolsTestFiles ? "pooled" : "training") files (split seed \(seed))"
-        // The pool the random splits are drawn from, and the parts that come as files.
-        var pool = parts.train, ownValidation = parts.validation, ownTest = parts.test
-        var testAmount = test ?? (ownTest == nil ? Self.defaultTest : 0)
-        var poolName = "the \(pool.count) training files"
-        if poolsTestFiles {
-            pool = parts.all; ownValidation = nil; ownTest = nil; testAmount = test ?? Self.defaultTest
-            poolName = "all \(pool.count) files (training and test pooled, as runs before version 3 did)"
-        } else if test != nil { ownTest = nil }
+        let (pool, poolName, ownValidation, ownTest, testAmount) = sources(of: parts)
         guard pool.count > 0 else {
             throw DataError(file: source, "no training examples (\(parts.sizes)): train on a data set with training files, "
                             + "or evaluate a run on this one")
@@ -126,18 +119,29 @@ extension DataRecipe {
     public func crossValidationPool(seed: UInt64) throws -> (Dataset, heldOut: String, isImageBytes: Bool) {
         try validate()
         let parts = try loadParts()
-        let seed = splitSeed ?? seed
-        if parts.test != nil, test == nil, !poolsTestFiles {
-            let pool = parts.validation.map { Dataset.concatenated(parts.train, $0) } ?? parts.train
-            return (pool, "the data set's \(parts.test!.count) test files held out", parts.isImageBytes)
+        let (pool, _, ownValidation, ownTest, testAmount) = sources(of: parts)
+        if let ownTest {
+            return (ownValidation.map { Dataset.concatenated(pool, $0) } ?? pool, "the data set's \(ownTest.count) test files held out",
+                    parts.isImageBytes)
         }
-        let pool = poolsTestFiles ? parts.all : parts.train
-        let amount = test ?? Self.defaultTest, testCount = Splits.size(amount, of: pool.count)
+        let testCount = Splits.size(testAmount, of: pool.count)
         guard testCount < pool.count else {
-            throw SettingError(field: "data.test", "\(amount) leaves no examples for cross-validation out of \(pool.count)")
+            throw SettingError(field: "data.test", "\(testAmount) leaves no examples for cross-validation out of \(pool.count)")
         }
-        let rest = pool.split(validation: 0, test: Double(testCount), stratified: stratify, seed: seed).train
+        let rest = pool.split(validation: 0, test: Double(testCount), stratified: stratify, seed: splitSeed ?? seed).train
         return (rest, "\(testCount) held out for testing", parts.isImageBytes)
+    }
+
+    /// The pool the random splits are drawn from (with its name), the parts that come as files, and
+    /// how much of the pool the test split takes (0 when the data set's own test files are it).
+    private func sources(of parts: DataParts)
+        -> (pool: Dataset, poolName: String, ownValidation: Dataset?, ownTest: Dataset?, testAmount: Double) {
+        if poolsTestFiles {
+            let all = parts.all
+            return (all, "all \(all.count) files (training and test pooled, as runs before version 3 did)", nil, nil, test ?? Self.defaultTest)
+        }
+        let ownTest = test == nil ? parts.test : nil
+        return (parts.train, "the \(parts.train.count) training files", parts.validation, ownTest, test ?? (ownTest == nil ? Self.defaultTest : 0))
     }
 
     /// The images skipped as unreadable, in one note (the first few named).

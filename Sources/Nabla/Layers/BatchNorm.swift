@@ -30,6 +30,8 @@ public final class BatchNorm: Module {
     /// Sums the batch statistics over the replicas of data-parallel training, so that they are the
     /// global batch's (set by the trainer for the length of a run), or nil: this process's rows alone.
     public var replicaReduction: (any ReplicaReduction)?
+    /// Values per feature in one example of the last input: 1 for dense `[N, F]`, `H·W` for images.
+    public private(set) var valuesPerExample: Int?
 
     /// - Parameters:
     ///   - featureCount: the size of axis 1 of the input.
@@ -52,6 +54,7 @@ public final class BatchNorm: Module {
         precondition(x.shape.count >= 2 && x.shape[1] == featureCount,
                      "\(self): input of shape \(x.shape) has \(x.shape.count >= 2 ? "\(x.shape[1])" : "no") features on axis 1, expected \(featureCount)")
         precondition(x.dtype == gamma.dtype, "\(self): input is \(x.dtype), parameters are \(gamma.dtype)")
+        valuesPerExample = x.shape[2...].reduce(1, *)
         guard isTraining else {
             return batchNorm(x, gamma: gamma, beta: beta, mean: runningMean.value, variance: runningVariance.value, epsilon: epsilon)
         }
@@ -94,5 +97,21 @@ public final class BatchNorm: Module {
         "BatchNorm(\(featureCount)"
             + (epsilon == 1e-5 ? "" : ", epsilon: \(epsilon)")
             + (momentum == 0.1 ? "" : ", momentum: \(momentum)") + ")"
+    }
+}
+
+extension Module {
+    /// Whether some batch norm of this model sees dense features (`[N, F]`, one value per feature
+    /// per example), so that training on a batch of one row would normalize over a single value.
+    /// Found by running `example` (`[1, …]`) through the model in evaluation mode, which updates
+    /// nothing; false at once when the model has no batch norm.
+    public func normalizesDenseFeatures(example: Tensor) -> Bool {
+        let norms = modules().compactMap { $0.module as? BatchNorm }
+        guard !norms.isEmpty else { return false }
+        let training = isTraining
+        eval()
+        defer { setTraining(training) }
+        _ = self(example)
+        return norms.contains { $0.valuesPerExample == 1 }
     }
 }

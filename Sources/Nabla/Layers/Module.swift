@@ -121,6 +121,18 @@ extension Module {
     /// The number of trainable scalars.
     public var parameterCount: Int { parameters().reduce(0) { $0 + $1.variable.value.count } }
 
+    /// This module's own filter bank: its parameter `weight` when that is a convolution's
+    /// `[out, in, kH, kW]` or a dense layer's `[out, in]` (batch norm's `weight` is one value per
+    /// channel, so it is not one). Found by shape, so that callers need no concrete layer type.
+    public var filterWeight: Tensor? {
+        guard let weight = ownParameters.first(where: { $0.name == "weight" })?.variable.value,
+              weight.shape.count == 2 || weight.shape.count == 4 else { return nil }
+        return weight
+    }
+
+    /// Whether this module or one of its descendants convolves (has a rank-4 `filterWeight`).
+    public var hasConvolution: Bool { modules().contains { $0.module.filterWeight?.shape.count == 4 } }
+
     /// Training mode: dropout drops, batch norm uses batch statistics and updates its running ones.
     public func train() { setTraining(true) }
 

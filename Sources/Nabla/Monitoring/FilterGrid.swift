@@ -13,7 +13,7 @@ public enum FilterGrid {
     /// `[C, H, W]` with `C·H·W = in`; else a square gray (`in = s²`) or color (`in = 3·s²`) image.
     /// - Throws: `MonitoringError` when the model has no such layer or its weights do not form an image.
     public static func firstLayerFilters(of model: any Module, inputShape: [Int]) throws -> Tensor {
-        guard let layer = firstWeightLayer(model), let weight = imageWeight(of: layer) else {
+        guard let weight = firstWeightLayer(model)?.filterWeight else {
             throw MonitoringError("the model has no convolution or dense layer whose weights could be shown")
         }
         if weight.shape.count == 4 { return weight }
@@ -29,15 +29,9 @@ public enum FilterGrid {
     /// The first convolution or dense layer, searching children depth first: the first module whose
     /// own `weight` is `[out, in, kH, kW]` or `[out, in]` (batch norm's `weight` is one value per channel).
     public static func firstWeightLayer(_ module: any Module) -> (any Module)? {
-        if imageWeight(of: module) != nil { return module }
+        if module.filterWeight != nil { return module }
         for child in module.children { if let found = firstWeightLayer(child.module) { return found } }
         return nil
-    }
-
-    private static func imageWeight(of module: any Module) -> Tensor? {
-        guard let weight = module.ownParameters.first(where: { $0.name == "weight" })?.variable.value,
-              [2, 4].contains(weight.shape.count) else { return nil }
-        return weight
     }
 
     /// The enlargement that makes a `height × width` filter about `target` pixels tall (at least 1):

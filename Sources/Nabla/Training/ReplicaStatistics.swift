@@ -53,3 +53,27 @@ extension Trainer {
         for (_, module) in model.modules() { module.replicaReduction = reduction }
     }
 }
+
+extension Trainer {
+    /// Batch norm over dense features normalizes each feature over a batch's rows (each rank's
+    /// rows, with per-rank statistics): one row has no variance to normalize by. Checked before
+    /// training for every batch size of an epoch (the full ones and what is left at the end),
+    /// where a step would otherwise stop the process. A rank without a share of a batch is not a
+    /// problem: it stands in with a weightless row that the running statistics normalize.
+    func checkBatchNormRows(train: Dataset) throws {
+        let size = options.batchSize, count = train.count
+        let batches = options.sampleBatches ? Set([Swift.min(size, count), count % size].filter { $0 > 0 }).sorted() : [count]
+        let ranks = communicator.flatMap { $0.size > 1 && options.batchNormStatistics == .rank ? $0.size : nil } ?? 1
+        func shares(_ rows: Int) -> [Int] { (0..<ranks).map { r in rows * (r + 1) / ranks - rows * r / ranks } }
+        guard let batch = batches.first(where: { shares($0).contains(1) }),
+              model.normalizesDenseFeatures(example: train.features(in: 0..<1)) else { return }
+        let which = !options.sampleBatches || batch == size ? "each batch holds" : "the last batch of each epoch holds"
+        let data = "\(count) training examples, batch size \(options.sampleBatches ? String(size) : "all")"
+        if ranks == 1 {
+            throw TrainingError("batch norm over dense features needs at least 2 examples per batch to train, but \(which) 1 (\(data)); "
+                                + "choose a batch size that leaves at least 2")
+        }
+        throw TrainingError("batch norm over dense features with per-rank statistics needs at least 2 rows per rank, but \(which) \(batch), "
+                            + "which gives some of the \(ranks) ranks 1 (\(data)); use global statistics or a batch size that leaves each rank 2")
+    }
+}

@@ -258,6 +258,7 @@ public final class Trainer: Checkpointable {
             throw TrainingError("the gradient norm limit must be a positive number, got \(norm)")
         }
         try options.schedule.validate()
+        try checkBatchNormRows(train: train)
     }
 
     /// One optimization step on a batch; returns its loss (data loss plus penalty).

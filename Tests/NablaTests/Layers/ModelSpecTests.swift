@@ -56,4 +56,16 @@ import Testing
         #expect(error("dropout(1.5), linear(10)").hasPrefix("dropout: p must be in [0, 1), got 1.5"))
         #expect(error("conv(8)").hasPrefix("conv needs its 'kernel' argument"))
     }
+
+    @Test func filterWeightsAreFoundByShape() throws {
+        var g = RandomGenerator(seed: 0)
+        let residual = try ModelSpec.parse("residual(conv(4, 3, pad: 1), batchnorm, relu), linear(10)")
+            .build(inputShape: [4, 8, 8], classCount: 10, generator: &g).model
+        let dense = try ModelSpec.parse("linear(16), batchnorm, relu, linear(10)").build(inputShape: [20], classCount: 10, generator: &g).model
+        #expect(residual.hasConvolution)
+        #expect(!dense.hasConvolution)
+        // Batch norm's per-channel `weight` is not a filter bank; the first dense layer's is.
+        #expect(dense.modules().compactMap { $0.module.filterWeight?.shape } == [[16, 20], [10, 16]])
+        #expect(FilterGrid.firstWeightLayer(residual)?.filterWeight?.shape == [4, 4, 3, 3])
+    }
 }

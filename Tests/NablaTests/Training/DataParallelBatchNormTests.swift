@@ -24,13 +24,13 @@ import Testing
     /// A CNN with batch norm after the convolution and dropout, flips and crops, momentum. (Not
     /// Adam: the gradient of a bias that batch norm follows is zero up to round-off, which Adam
     /// scales up to whole steps, so that bias would differ between any two orders of additions.)
-    static func makeCNN() throws -> Trainer {
+    static func makeCNN(batchSize: Int = 50) throws -> Trainer {
         var g = RandomGenerator(seed: 5)
         let model = Sequential(Conv2D(1, 4, kernel: 3, generator: &g), BatchNorm(4), ReLU(), MaxPool2D(kernel: 2), Dropout(0.3, generator: &g),
                                Flatten(), Linear(4 * 13 * 13, 10, generator: &g))
         var options = TrainerOptions()
         options.epochs = 2
-        options.batchSize = 50
+        options.batchSize = batchSize
         options.augmentation = Augmentation(horizontalFlip: true, cropPadding: 2)
         options.verbose = false
         options.seed = 9
@@ -88,5 +88,30 @@ import Testing
             return trainer
         }
         #expect(trainers[0].model.modules().allSatisfy { $0.module.replicaReduction == nil })
+    }
+
+    @Test func aBatchThatLeavesDenseBatchNormOneRowIsRefusedBeforeTraining() throws {
+        let train = DataParallelTests.flat.train, validation = DataParallelTests.flat.validation
+        let leftover = train.count - 1   // each epoch's last batch: 1 example
+        #expect(throws: TrainingError("batch norm over dense features needs at least 2 examples per batch to train, but the last batch of each "
+                                      + "epoch holds 1 (\(train.count) training examples, batch size \(leftover)); choose a batch size that leaves at least 2")) {
+            try Self.makeMLP(batchSize: leftover).checkOptions(train: train, validation: validation)
+        }
+        // After a convolution, batch norm has every position of the image to normalize over.
+        let images = DataParallelTests.images
+        try Self.makeCNN(batchSize: images.train.count - 1).checkOptions(train: images.train, validation: images.validation)
+        // Per-rank statistics: a batch of 2 gives two of three ranks a single row; global statistics see both.
+        #expect(throws: TrainingError.self) {
+            _ = try InProcessGroup.run(ranks: 3) { communicator in
+                let trainer = try Self.makeMLP(batchSize: 2, statistics: .rank)
+                trainer.communicator = communicator
+                try trainer.checkOptions(train: train, validation: validation)
+            }
+        }
+        _ = try InProcessGroup.run(ranks: 3) { communicator in
+            let trainer = try Self.makeMLP(batchSize: 2)
+            trainer.communicator = communicator
+            try trainer.checkOptions(train: train, validation: validation)
+        }
     }
 }

@@ -25,13 +25,6 @@ public enum CSVReader {
         try parse(Gzip.readFile(path), file: path, labelColumn: labelColumn, classCount: classCount, allowNonFinite: allowNonFinite)
     }
 
-    /// The features `[N, columns - 1]` of `path`, skipping the label column without checking the
-    /// labels against each other (for prediction, where labels are not used).
-    public static func loadFeatures(_ path: String, labelColumn: LabelColumn = .index(-1), allowNonFinite: Bool = false) throws -> Tensor {
-        let rows = try parseRows(Gzip.readFile(path), file: path, labelColumn: labelColumn, allowNonFinite: allowNonFinite)
-        return Tensor(rows.features, shape: [rows.labels.count, rows.width - 1])
-    }
-
     /// Parses CSV text (as bytes). See `load`.
     public static func parse(_ bytes: [UInt8], file: String, labelColumn: LabelColumn = .index(-1), classCount: Int? = nil,
                              allowNonFinite: Bool = false) throws -> Dataset {
