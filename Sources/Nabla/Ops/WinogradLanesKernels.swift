@@ -29,12 +29,13 @@ func winogradLanesPad<T: TensorScalar>(_ x: UnsafePointer<T>, first: Int, count:
     for c in 0..<channels {
         for y in 0..<height {
             let source = images + (c * height + y) * width, target = plane + (c * rows + y + padding) * columns + padding
-            if count == 8 && width >= 8 {
-                // Eight columns of the eight images at a time, turned into eight vectors of one column each; the
-                // last chunk overlaps the one before it when the width is not a multiple of 8.
+            // Eight columns of the eight images at a time, turned into eight vectors of one column each; the last
+            // chunk overlaps the one before it when the width is not a multiple of 8. Rows narrower than 8 read
+            // on into the next row (not past the image) and keep only their own columns.
+            if count == 8 && (width >= 8 || (c * height + y) * width + 8 <= imageSize) {
                 for x0 in stride(from: 0, to: width, by: 8) {
-                    let i = Swift.min(x0, width - 8)
-                    transposed8x8 { UnsafeRawPointer(source + $0 * imageSize + i) } store: { target[i + $0] = $1 }
+                    let i = width >= 8 ? Swift.min(x0, width - 8) : 0
+                    transposed8x8 { UnsafeRawPointer(source + $0 * imageSize + i) } store: { if i + $0 < width { target[i + $0] = $1 } }
                 }
             } else {
                 let p = UnsafeMutableRawPointer(target).assumingMemoryBound(to: T.self)
@@ -55,11 +56,17 @@ func winogradLanesUnpad<T: TensorScalar>(_ plane: UnsafePointer<SIMD8<T>>, _ y: 
     for o in 0..<g.outChannels {
         for r in 0..<outH {
             let source = plane + (o * rows + r) * columns, target = images + (o * outH + r) * outW
-            if count == 8 && outW >= 8 {
+            // Rows narrower than 8 read 8 columns of the plane (it has at least 8 then) and write their own.
+            if count == 8 && (outW >= 8 || columns >= 8) {
                 for x0 in stride(from: 0, to: outW, by: 8) {
-                    let i = Swift.min(x0, outW - 8)
-                    transposed8x8 { UnsafeRawPointer(source + i + $0) } store: {
-                        UnsafeMutableRawPointer(target + $0 * imageSize + i).storeBytes(of: $1, as: SIMD8<T>.self)
+                    let i = outW >= 8 ? Swift.min(x0, outW - 8) : 0
+                    transposed8x8 { UnsafeRawPointer(source + i + $0) } store: { k, row in
+                        let image = target + k * imageSize + i
+                        if outW >= 8 {
+                            UnsafeMutableRawPointer(image).storeBytes(of: row, as: SIMD8<T>.self)
+                        } else {
+                            for j in 0..<outW { image[j] = row[j] }
+                        }
                     }
                 }
             } else {
