@@ -7,36 +7,10 @@
 func winogradFilters<T: TensorScalar>(_ w: UnsafePointer<T>, outChannels: Int, channels: Int, _ t: WinogradTransform) -> Tensor {
     let alpha = t.alpha, r = t.r, matrix = outChannels * channels
     let u = Tensor(uninitializedShape: [alpha * alpha, outChannels, channels], dtype: T.dtype)
-    let pu = u.pointer(T.self), coefficients = t.filter.map { T($0) }
-    coefficients.withUnsafeBufferPointer { gm in
-        withUnsafeTemporaryAllocation(of: SIMD8<T>.self, capacity: r * r + alpha * r) { buffer in
-            let f = buffer.baseAddress!, half = f + r * r
-            for first in stride(from: 0, to: matrix, by: 8) {
-                let count = Swift.min(8, matrix - first)
-                for k in 0..<(r * r) {
-                    var v = SIMD8<T>()
-                    for lane in 0..<count { v[lane] = w[(first + lane) * r * r + k] }
-                    f[k] = v
-                }
-                // half = G f, then U = half Gᵀ.
-                for a in 0..<alpha {
-                    for k in 0..<r {
-                        var s = SIMD8<T>()
-                        for j in 0..<r { s += gm[a * r + j] * f[j * r + k] }
-                        half[a * r + k] = s
-                    }
-                }
-                for a in 0..<alpha {
-                    for b in 0..<alpha {
-                        var s = SIMD8<T>()
-                        for k in 0..<r { s += half[a * r + k] * gm[b * r + k] }
-                        let target = pu + (a * alpha + b) * matrix + first
-                        for lane in 0..<count { target[lane] = s[lane] }
-                    }
-                }
-            }
-        }
-    }
+    let pu = u.pointer(T.self)
+    eightAtATime(t.filter, rows: alpha, columns: r, matrices: matrix,
+                 load: { first, lane, k in w[(first + lane) * r * r + k] },
+                 store: { first, lane, xi, value in pu[xi * matrix + first + lane] = value })
     return u
 }
 
@@ -44,30 +18,44 @@ func winogradFilters<T: TensorScalar>(_ w: UnsafePointer<T>, outChannels: Int, c
 /// `dw[o][c] = Gᵀ dU[o][c] G`, the adjoint of `winogradFilters`.
 func winogradFilterGradient<T: TensorScalar>(_ du: UnsafePointer<T>, _ dw: UnsafeMutablePointer<T>, outChannels: Int, channels: Int,
                                              _ t: WinogradTransform) {
-    let alpha = t.alpha, r = t.r, matrix = outChannels * channels, coefficients = t.filter.map { T($0) }
-    coefficients.withUnsafeBufferPointer { gm in
-        withUnsafeTemporaryAllocation(of: SIMD8<T>.self, capacity: alpha * alpha + r * alpha) { buffer in
-            let d = buffer.baseAddress!, half = d + alpha * alpha
-            for first in stride(from: 0, to: matrix, by: 8) {
-                let count = Swift.min(8, matrix - first)
-                for xi in 0..<(alpha * alpha) {
+    let alpha = t.alpha, r = t.r, matrix = outChannels * channels
+    var transposed = [Double](repeating: 0, count: r * alpha)
+    for a in 0..<alpha { for k in 0..<r { transposed[k * alpha + a] = t.filter[a * r + k] } }
+    eightAtATime(transposed, rows: r, columns: alpha, matrices: matrix,
+                 load: { first, lane, xi in du[xi * matrix + first + lane] },
+                 store: { first, lane, k, value in dw[(first + lane) * r * r + k] = value })
+}
+
+/// `L X Lᵀ` for `matrices` square matrices `X` (`columns × columns`), eight at a time, one per SIMD
+/// lane: `half = L X`, then `half Lᵀ`. `L` is `rows × columns`, row-major: `G` for the filters into
+/// the Winograd domain, `Gᵀ` for the weight gradient out of it. `load(first, lane, k)` reads entry
+/// `k` of matrix `first + lane`; `store(first, lane, k, value)` writes entry `k` of its result.
+@inline(__always)
+private func eightAtATime<T: TensorScalar>(_ l: [Double], rows: Int, columns: Int, matrices: Int,
+                                           load: (Int, Int, Int) -> T, store: (Int, Int, Int, T) -> Void) {
+    let coefficients = l.map { T($0) }
+    coefficients.withUnsafeBufferPointer { lm in
+        withUnsafeTemporaryAllocation(of: SIMD8<T>.self, capacity: columns * columns + rows * columns) { buffer in
+            let x = buffer.baseAddress!, half = x + columns * columns
+            for first in stride(from: 0, to: matrices, by: 8) {
+                let count = Swift.min(8, matrices - first)
+                for k in 0..<(columns * columns) {
                     var v = SIMD8<T>()
-                    for lane in 0..<count { v[lane] = du[xi * matrix + first + lane] }
-                    d[xi] = v
+                    for lane in 0..<count { v[lane] = load(first, lane, k) }
+                    x[k] = v
                 }
-                // half = Gᵀ dU, then dw = half G.
-                for k in 0..<r {
-                    for b in 0..<alpha {
+                for i in 0..<rows {
+                    for k in 0..<columns {
                         var s = SIMD8<T>()
-                        for a in 0..<alpha { s += gm[a * r + k] * d[a * alpha + b] }
-                        half[k * alpha + b] = s
+                        for j in 0..<columns { s += lm[i * columns + j] * x[j * columns + k] }
+                        half[i * columns + k] = s
                     }
                 }
-                for k in 0..<r {
-                    for l in 0..<r {
+                for i in 0..<rows {
+                    for j in 0..<rows {
                         var s = SIMD8<T>()
-                        for b in 0..<alpha { s += half[k * alpha + b] * gm[b * r + l] }
-                        for lane in 0..<count { dw[(first + lane) * r * r + k * r + l] = s[lane] }
+                        for k in 0..<columns { s += half[i * columns + k] * lm[j * columns + k] }
+                        for lane in 0..<count { store(first, lane, i * rows + j, s[lane]) }
                     }
                 }
             }
