@@ -7,6 +7,10 @@
 ///
 /// Backward, in the compact closed form (one pass for the two sums, one for `dx`):
 /// `dβ = Σ g`, `dγ = Σ g · x̂`, `dx = γ / (m · sqrt(σ² + ε)) · (m · g - dβ - x̂ · dγ)`.
+/// `x̂` is not kept: both passes recompute it from `x`, `μ` and `1 / sqrt(σ² + ε)` as they read,
+/// with the forward's own rounding. Storing it would cost a write and a read of a full-size
+/// tensor (and its memory until the backward pass) to save a subtraction and a product, in passes
+/// whose speed is the memory's: after a convolution of a small CNN, batch norm is a fifth of the step.
 ///
 /// - Parameters:
 ///   - gamma: the scale, `[F]`.
@@ -21,23 +25,23 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: D
     precondition(m > 1, "batchNorm: input of shape \(v.shape) has \(m) value(s) per feature; training needs more than 1")
     var mean = Tensor(uninitializedShape: [features], dtype: v.dtype)
     var variance = Tensor(uninitializedShape: [features], dtype: v.dtype)
-    var normalized = Tensor(uninitializedShape: v.shape, dtype: v.dtype)
+    var invStd = Tensor(uninitializedShape: [features], dtype: v.dtype)
     var out = Tensor(uninitializedShape: v.shape, dtype: v.dtype)
     switch v.dtype {
-    case .float32: batchNormTrainingForward(v, gamma.value, beta.value, epsilon, &mean, &variance, &normalized, &out, positions, Float.self)
-    case .float64: batchNormTrainingForward(v, gamma.value, beta.value, epsilon, &mean, &variance, &normalized, &out, positions, Double.self)
+    case .float32: batchNormTrainingForward(v, gamma.value, beta.value, epsilon, &mean, &variance, &invStd, &out, positions, Float.self)
+    case .float64: batchNormTrainingForward(v, gamma.value, beta.value, epsilon, &mean, &variance, &invStd, &out, positions, Double.self)
     }
     // Per feature, dx = k · (g - dβ/m - x̂ · dγ/m) with k = γ / sqrt(σ² + ε).
     let k = gamma.value / sqrt(variance + epsilon)
-    let xhat = normalized
+    let normalized = BatchNormInput(x: v, mean: mean, invStd: invStd, positions: positions)
     let output = Variable(op: "batchNorm", value: out, inputs: [x, gamma, beta]) { g in
-        let (dgamma, dbeta) = batchNormParameterGradients(g, xhat, features: features, positions: positions)
+        let (dgamma, dbeta) = batchNormParameterGradients(g, normalized)
         var dx: Tensor? = nil
         if x.requiresGrad {
             var result = Tensor(uninitializedShape: v.shape, dtype: v.dtype)
             switch v.dtype {
-            case .float32: batchNormInputGradient(g, xhat, k, dgamma, dbeta, m, &result, positions, Float.self)
-            case .float64: batchNormInputGradient(g, xhat, k, dgamma, dbeta, m, &result, positions, Double.self)
+            case .float32: batchNormInputGradient(g, normalized, k, dgamma, dbeta, m, &result, Float.self)
+            case .float64: batchNormInputGradient(g, normalized, k, dgamma, dbeta, m, &result, Double.self)
             }
             dx = result
         }
@@ -63,8 +67,7 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, mean: Tens
     return Variable(op: "batchNorm", value: out, inputs: [x, gamma, beta]) { g in
         var dgamma: Tensor? = nil, dbeta: Tensor? = nil
         if gamma.requiresGrad || beta.requiresGrad {
-            let xhat = (v - mean.reshaped(featureShape)) * invStd.reshaped(featureShape)
-            (dgamma, dbeta) = batchNormParameterGradients(g, xhat, features: features, positions: positions)
+            (dgamma, dbeta) = batchNormParameterGradients(g, BatchNormInput(x: v, mean: mean, invStd: invStd, positions: positions))
         }
         return [x.requiresGrad ? g * scale.reshaped(featureShape) : nil, dgamma, dbeta]
     }
@@ -80,13 +83,25 @@ func batchNormLayout(_ x: Tensor, gamma: Tensor, beta: Tensor, op: String) -> (f
     return (features, x.shape[2...].reduce(1, *))
 }
 
-/// `dγ = Σ g · x̂` and `dβ = Σ g` per feature, for `g` and `x̂` viewed as `[N, F, positions]`.
-func batchNormParameterGradients(_ g: Tensor, _ xhat: Tensor, features: Int, positions: Int) -> (Tensor, Tensor) {
+/// A batch norm's input with the statistics that normalize it: `x̂ = (x - μ) · invStd` per feature,
+/// computed where it is read (in the element type, as the forward pass computed it).
+struct BatchNormInput {
+    let x: Tensor
+    /// `μ` and `1 / sqrt(σ² + ε)` per feature, `[F]`, in `x`'s element type.
+    let mean: Tensor
+    let invStd: Tensor
+    /// Values per feature and image (`H · W` for images, 1 for `[N, F]`).
+    let positions: Int
+}
+
+/// `dγ = Σ g · x̂` and `dβ = Σ g` per feature, for `g` and `x` viewed as `[N, F, positions]`.
+func batchNormParameterGradients(_ g: Tensor, _ input: BatchNormInput) -> (Tensor, Tensor) {
+    let features = input.x.shape[1]
     var dgamma = Tensor(uninitializedShape: [features], dtype: g.dtype)
     var dbeta = Tensor(uninitializedShape: [features], dtype: g.dtype)
     switch g.dtype {
-    case .float32: batchNormSums(g, xhat, &dbeta, &dgamma, positions, Float.self)
-    case .float64: batchNormSums(g, xhat, &dbeta, &dgamma, positions, Double.self)
+    case .float32: batchNormSums(g, input, &dbeta, &dgamma, Float.self)
+    case .float64: batchNormSums(g, input, &dbeta, &dgamma, Double.self)
     }
     return (dgamma, dbeta)
 }
@@ -101,85 +116,96 @@ func forEachFeature(_ x: Tensor, _ positions: Int, _ body: (_ feature: Int, _ of
     }
 }
 
-/// `Σ a · b` over `n` contiguous elements, with eight-wide vectors and two accumulators.
+/// `Σ a · (x - μ) · s` over `n` contiguous elements (`a = x - μ`, `s = 1` when `a` is nil: the
+/// squared deviations), with eight-wide vectors and two accumulators.
 @inline(__always)
-func batchNormDot<T: TensorScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ n: Int) -> T {
+func batchNormDot<T: TensorScalar>(_ a: UnsafePointer<T>?, _ x: UnsafePointer<T>, mean: T, scale: T, _ n: Int) -> T {
     var s0 = SIMD8<T>(), s1 = SIMD8<T>()
-    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), size = MemoryLayout<T>.stride
+    let rx = UnsafeRawPointer(x), size = MemoryLayout<T>.stride
+    let mu = SIMD8<T>(repeating: mean), k = SIMD8<T>(repeating: scale)
     var i = 0
     while i + 16 <= n {
-        s0 += ra.loadUnaligned(fromByteOffset: i * size, as: SIMD8<T>.self) * rb.loadUnaligned(fromByteOffset: i * size, as: SIMD8<T>.self)
-        s1 += ra.loadUnaligned(fromByteOffset: (i + 8) * size, as: SIMD8<T>.self) * rb.loadUnaligned(fromByteOffset: (i + 8) * size, as: SIMD8<T>.self)
+        let h0 = (rx.loadUnaligned(fromByteOffset: i * size, as: SIMD8<T>.self) - mu) * k
+        let h1 = (rx.loadUnaligned(fromByteOffset: (i + 8) * size, as: SIMD8<T>.self) - mu) * k
+        if let a {
+            let ra = UnsafeRawPointer(a)
+            s0 += ra.loadUnaligned(fromByteOffset: i * size, as: SIMD8<T>.self) * h0
+            s1 += ra.loadUnaligned(fromByteOffset: (i + 8) * size, as: SIMD8<T>.self) * h1
+        } else {
+            s0 += h0 * h0
+            s1 += h1 * h1
+        }
         i += 16
     }
     var total = (s0 + s1).sum()
-    while i < n { total += a[i] * b[i]; i += 1 }
+    while i < n {
+        let h = (x[i] - mean) * scale
+        total += (a?[i] ?? h) * h
+        i += 1
+    }
     return total
 }
 
 private func batchNormTrainingForward<T: TensorScalar>(
     _ x: Tensor, _ gamma: Tensor, _ beta: Tensor, _ epsilon: Double,
-    _ mean: inout Tensor, _ variance: inout Tensor, _ normalized: inout Tensor, _ out: inout Tensor,
+    _ mean: inout Tensor, _ variance: inout Tensor, _ invStd: inout Tensor, _ out: inout Tensor,
     _ positions: Int, _: T.Type
 ) {
-    let px = x.pointer(T.self), pxhat = normalized.pointer(T.self), py = out.pointer(T.self)
+    let px = x.pointer(T.self), py = out.pointer(T.self)
     let pgamma = gamma.pointer(T.self), pbeta = beta.pointer(T.self)
-    let pmean = mean.pointer(T.self), pvar = variance.pointer(T.self)
+    let pmean = mean.pointer(T.self), pvar = variance.pointer(T.self), pinv = invStd.pointer(T.self)
     let batch = x.shape[0], m = Double(batch * positions)
     forEachFeature(x, positions) { f, offset in
         // Two passes (mean, then squared deviations) in Double: one pass with Σx² loses the
-        // variance to cancellation when the mean is large.
+        // variance to cancellation when the mean is large. The second pass reads what the first
+        // just read, mostly from cache.
         var sum = 0.0
         for n in 0..<batch { sum += Double(contiguousSum(px + offset(n), positions)) }
-        let mu = sum / m
+        let mu = T(sum / m)
         var squares = 0.0
-        for n in 0..<batch {
-            let src = px + offset(n), centered = pxhat + offset(n)
-            for i in 0..<positions { centered[i] = src[i] - T(mu) }
-            squares += Double(batchNormDot(centered, centered, positions))
-        }
+        for n in 0..<batch { squares += Double(batchNormDot(nil, px + offset(n), mean: mu, scale: 1, positions)) }
         let sigma2 = squares / m
-        let invStd = T(1 / (sigma2 + epsilon).squareRoot())
+        let inv = T(1 / (sigma2 + epsilon).squareRoot())
         let scale = pgamma[f], shift = pbeta[f]
         for n in 0..<batch {
-            let xhat = pxhat + offset(n), y = py + offset(n)
-            for i in 0..<positions {
-                let h = xhat[i] * invStd
-                xhat[i] = h
-                y[i] = scale * h + shift
-            }
+            let src = px + offset(n), y = py + offset(n)
+            for i in 0..<positions { y[i] = scale * ((src[i] - mu) * inv) + shift }
         }
-        pmean[f] = T(mu)
+        pmean[f] = mu
         pvar[f] = T(sigma2)
+        pinv[f] = inv
     }
 }
 
-private func batchNormSums<T: TensorScalar>(_ g: Tensor, _ xhat: Tensor, _ dbeta: inout Tensor, _ dgamma: inout Tensor,
-                                            _ positions: Int, _: T.Type) {
-    let pg = g.pointer(T.self), ph = xhat.pointer(T.self)
+private func batchNormSums<T: TensorScalar>(_ g: Tensor, _ input: BatchNormInput, _ dbeta: inout Tensor, _ dgamma: inout Tensor,
+                                            _: T.Type) {
+    let pg = g.pointer(T.self), px = input.x.pointer(T.self), positions = input.positions
+    let pmean = input.mean.pointer(T.self), pinv = input.invStd.pointer(T.self)
     let pdb = dbeta.pointer(T.self), pdg = dgamma.pointer(T.self)
     forEachFeature(g, positions) { f, offset in
         var sumG = 0.0, sumGH = 0.0
         for n in 0..<g.shape[0] {
             sumG += Double(contiguousSum(pg + offset(n), positions))
-            sumGH += Double(batchNormDot(pg + offset(n), ph + offset(n), positions))
+            sumGH += Double(batchNormDot(pg + offset(n), px + offset(n), mean: pmean[f], scale: pinv[f], positions))
         }
         pdb[f] = T(sumG)
         pdg[f] = T(sumGH)
     }
 }
 
+/// `dx = k · (g - dβ/m - x̂ · dγ/m)` per feature, `x̂` recomputed from the input.
 func batchNormInputGradient<T: TensorScalar>(
-    _ g: Tensor, _ xhat: Tensor, _ k: Tensor, _ dgamma: Tensor, _ dbeta: Tensor, _ m: Int,
-    _ dx: inout Tensor, _ positions: Int, _: T.Type
+    _ g: Tensor, _ input: BatchNormInput, _ k: Tensor, _ dgamma: Tensor, _ dbeta: Tensor, _ m: Int,
+    _ dx: inout Tensor, _: T.Type
 ) {
-    let pg = g.pointer(T.self), ph = xhat.pointer(T.self), pk = k.pointer(T.self), pdx = dx.pointer(T.self)
+    let pg = g.pointer(T.self), px = input.x.pointer(T.self), pk = k.pointer(T.self), pdx = dx.pointer(T.self)
+    let pmean = input.mean.pointer(T.self), pinv = input.invStd.pointer(T.self)
     let pdg = dgamma.pointer(T.self), pdb = dbeta.pointer(T.self)
-    forEachFeature(g, positions) { f, offset in
-        let scale = pk[f], meanG = pdb[f] / T(m), meanGH = pdg[f] / T(m)
+    forEachFeature(g, input.positions) { f, offset in
+        let scale = pk[f], meanG = pdb[f] / T(m), meanGH = pdg[f] / T(m), mu = pmean[f], inv = pinv[f]
         for n in 0..<g.shape[0] {
-            let gi = pg + offset(n), hi = ph + offset(n), di = pdx + offset(n)
-            for i in 0..<positions { di[i] = scale * (gi[i] - meanG - hi[i] * meanGH) }
+            let gi = pg + offset(n), xi = px + offset(n), di = pdx + offset(n)
+            for i in 0..<input.positions { di[i] = scale * (gi[i] - meanG - ((xi[i] - mu) * inv) * meanGH) }
         }
     }
 }

@@ -44,18 +44,17 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: D
     let variances = (0..<features).map { Swift.max(sums[features + $0] / m - means[$0] * means[$0], 0) }
     let mean = Tensor(means, shape: [features], dtype: v.dtype)
     let variance = Tensor(variances, shape: [features], dtype: v.dtype)
-    var normalized = Tensor(uninitializedShape: v.shape, dtype: v.dtype)
     var out = Tensor(uninitializedShape: v.shape, dtype: v.dtype)
-    let invStd = variances.map { 1 / ($0 + epsilon).squareRoot() }
+    let invStd = Tensor(variances.map { 1 / ($0 + epsilon).squareRoot() }, shape: [features], dtype: v.dtype)
+    let normalized = BatchNormInput(x: v, mean: mean, invStd: invStd, positions: positions)
     switch v.dtype {
-    case .float32: batchNormApply(v, gamma.value, beta.value, means, invStd, &normalized, &out, positions, Float.self)
-    case .float64: batchNormApply(v, gamma.value, beta.value, means, invStd, &normalized, &out, positions, Double.self)
+    case .float32: batchNormApply(normalized, gamma.value, beta.value, &out, Float.self)
+    case .float64: batchNormApply(normalized, gamma.value, beta.value, &out, Double.self)
     }
-    let k = gamma.value * Tensor(invStd, shape: [features], dtype: v.dtype)
-    let xhat = normalized
+    let k = gamma.value * invStd
     let count = Int(m)
     let output = Variable(op: "batchNorm", value: out, inputs: [x, gamma, beta]) { g in
-        let (dgamma, dbeta) = batchNormParameterGradients(g, xhat, features: features, positions: positions)
+        let (dgamma, dbeta) = batchNormParameterGradients(g, normalized)
         guard x.requiresGrad else { return [nil, dgamma, dbeta] }
         // Every replica reaches this pullback: the graphs are alike, only their row counts differ.
         var global = dbeta.doubles + dgamma.doubles
@@ -66,8 +65,8 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: D
         guard counted else { return [Tensor.zeros(like: v), dgamma, dbeta] }
         var dx = Tensor(uninitializedShape: v.shape, dtype: v.dtype)
         switch v.dtype {
-        case .float32: batchNormInputGradient(g, xhat, k, sumGH, sumG, count, &dx, positions, Float.self)
-        case .float64: batchNormInputGradient(g, xhat, k, sumGH, sumG, count, &dx, positions, Double.self)
+        case .float32: batchNormInputGradient(g, normalized, k, sumGH, sumG, count, &dx, Float.self)
+        case .float64: batchNormInputGradient(g, normalized, k, sumGH, sumG, count, &dx, Double.self)
         }
         return [dx, dgamma, dbeta]
     }
@@ -95,24 +94,16 @@ private func batchNormPowerSums<T: TensorScalar>(_ x: Tensor, _ positions: Int, 
     }
 }
 
-/// `x̂ = (x - μ) · invStd` and `y = γ · x̂ + β` per feature, with the statistics given.
-private func batchNormApply<T: TensorScalar>(_ x: Tensor, _ gamma: Tensor, _ beta: Tensor, _ means: [Double], _ invStd: [Double],
-                                             _ normalized: inout Tensor, _ out: inout Tensor, _ positions: Int, _: T.Type) {
-    let px = x.pointer(T.self), pxhat = normalized.pointer(T.self), py = out.pointer(T.self)
-    let pgamma = gamma.pointer(T.self), pbeta = beta.pointer(T.self), batch = x.shape[0]
-    means.withUnsafeBufferPointer { pm in
-        invStd.withUnsafeBufferPointer { ps in
-            forEachFeature(x, positions) { f, offset in
-                let mu = T(pm[f]), scale = T(ps[f]), g = pgamma[f], b = pbeta[f]
-                for n in 0..<batch {
-                    let src = px + offset(n), xhat = pxhat + offset(n), y = py + offset(n)
-                    for i in 0..<positions {
-                        let h = (src[i] - mu) * scale
-                        xhat[i] = h
-                        y[i] = g * h + b
-                    }
-                }
-            }
+/// `y = γ · x̂ + β` per feature, with the statistics given.
+private func batchNormApply<T: TensorScalar>(_ input: BatchNormInput, _ gamma: Tensor, _ beta: Tensor, _ out: inout Tensor, _: T.Type) {
+    let px = input.x.pointer(T.self), py = out.pointer(T.self), positions = input.positions
+    let pmean = input.mean.pointer(T.self), pinv = input.invStd.pointer(T.self)
+    let pgamma = gamma.pointer(T.self), pbeta = beta.pointer(T.self), batch = input.x.shape[0]
+    forEachFeature(input.x, positions) { f, offset in
+        let mu = pmean[f], scale = pinv[f], g = pgamma[f], b = pbeta[f]
+        for n in 0..<batch {
+            let src = px + offset(n), y = py + offset(n)
+            for i in 0..<positions { y[i] = g * ((src[i] - mu) * scale) + b }
         }
     }
 }
