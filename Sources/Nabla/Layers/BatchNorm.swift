@@ -78,20 +78,6 @@ public final class BatchNorm: Module {
         return y
     }
 
-    /// This layer, a ReLU and a 2×2 max pool with stride 2 as one op (`batchNormReLUMaxPool2x2`),
-    /// or nil when that op does not compute what the three layers would: outside training on the
-    /// batch's own statistics (evaluation, replicas, a placeholder row), or for an input that is
-    /// not a batch of images of at least 2×2 matching this layer.
-    func reluMaxPool2x2(_ x: Variable) -> Variable? {
-        guard isTraining, replicaReduction == nil, !(BatchSlice.current?.isPlaceholder ?? false),
-              x.shape.count == 4, x.shape[1] == featureCount, x.dtype == gamma.dtype,
-              x.shape[2] >= 2, x.shape[3] >= 2, x.shape[0] * x.shape[2] * x.shape[3] > 1 else { return nil }
-        valuesPerExample = x.shape[2] * x.shape[3]
-        let (y, mean, variance) = batchNormReLUMaxPool2x2(x, gamma: gamma, beta: beta, epsilon: epsilon)
-        updateRunningStatistics(mean: mean, variance: variance, count: x.shape[0] * x.shape[2] * x.shape[3])
-        return y
-    }
-
     /// Moves the running statistics towards a batch's mean and (biased) variance of `count` values per feature.
     private func updateRunningStatistics(mean: Tensor, variance: Tensor, count m: Int) {
         let unbiased = m > 1 ? variance * (Double(m) / Double(m - 1)) : variance

@@ -10,18 +10,13 @@ public final class Sequential: Module {
     public func append(_ layer: any Module) { layers.append(layer) }
 
     /// Runs the layers in order. A `ReLU` followed by a 2×2, stride-2, unpadded `MaxPool2D` on
-    /// images of even size runs as one fused op (`reluMaxPool2x2`), and so does a training-mode
-    /// `BatchNorm` before such a pair (`batchNormReLUMaxPool2x2`, odd sizes too), with the same
-    /// values and gradients in less time.
+    /// images of even size runs as one fused op (`reluMaxPool2x2`), with the same values and
+    /// gradients in less time.
     public func callAsFunction(_ x: Variable) -> Variable {
         var x = x
         var i = 0
         while i < layers.count {
-            if i + 2 < layers.count, let norm = layers[i] as? BatchNorm, layers[i + 1] is ReLU, Sequential.isPool2x2(layers[i + 2]),
-               let y = norm.reluMaxPool2x2(x) {
-                x = y
-                i += 3
-            } else if i + 1 < layers.count, Sequential.fusesReLUMaxPool(layers[i], layers[i + 1], x.shape) {
+            if i + 1 < layers.count, Sequential.fusesReLUMaxPool(layers[i], layers[i + 1], x.shape) {
                 x = reluMaxPool2x2(x)
                 i += 2
             } else {
@@ -34,13 +29,9 @@ public final class Sequential: Module {
 
     /// Whether `first` then `second` on an input of `shape` is what `reluMaxPool2x2` computes.
     static func fusesReLUMaxPool(_ first: any Module, _ second: any Module, _ shape: [Int]) -> Bool {
-        first is ReLU && isPool2x2(second) && shape.count == 4 && shape[2] % 2 == 0 && shape[3] % 2 == 0
-    }
-
-    /// Whether `layer` is a max pool over 2×2 windows side by side, without padding.
-    static func isPool2x2(_ layer: any Module) -> Bool {
-        guard let pool = layer as? MaxPool2D else { return false }
+        guard first is ReLU, let pool = second as? MaxPool2D else { return false }
         return pool.kernel == 2 && pool.stride == 2 && pool.padding == 0
+            && shape.count == 4 && shape[2] % 2 == 0 && shape[3] % 2 == 0
     }
 
     public var children: [(name: String, module: any Module)] {

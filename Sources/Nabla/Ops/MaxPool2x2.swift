@@ -37,34 +37,26 @@ private func forEachPlane(_ planes: Int, planeSize: Int, _ body: (Int) -> Void) 
 /// through `maxPool2x2ForwardRow`, eight windows at a time.
 func maxPool2x2Forward<T: TensorScalar>(_ px: UnsafeMutablePointer<T>, _ po: UnsafeMutablePointer<T>,
                                         planes: Int, height: Int, width: Int, relu: Bool) {
-    let outPlane = (height / 2) * (width / 2)
-    forEachPlane(planes, planeSize: height * width) { p in
-        maxPool2x2ForwardPlane(px + p * height * width, po + p * outPlane, height: height, width: width, relu: relu)
-    }
-}
-
-/// `maxPool2x2Forward` of one plane.
-@inline(__always)
-func maxPool2x2ForwardPlane<T: TensorScalar>(_ px: UnsafeMutablePointer<T>, _ po: UnsafeMutablePointer<T>,
-                                             height: Int, width: Int, relu: Bool) {
     let outH = height / 2, outW = width / 2
-    for oy in 0..<outH {
-        let r0 = px + 2 * oy * width, r1 = r0 + width
-        let o = po + oy * outW
-        var ox = 0
-        if T.self == Float.self {
-            ox = maxPool2x2ForwardRow(floatPointer(r0), floatPointer(r1), floatPointer(o), outW, relu: relu)
-        }
-        while ox < outW {
-            var a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
-            if relu { a = clamped(a); b = clamped(b); c = clamped(c); d = clamped(d) }
-            var best = -T.infinity
-            best = a > best ? a : best
-            best = b > best ? b : best
-            best = c > best ? c : best
-            best = d > best ? d : best
-            o[ox] = a.isNaN || b.isNaN || c.isNaN || d.isNaN ? .nan : best
-            ox += 1
+    forEachPlane(planes, planeSize: height * width) { p in
+        for oy in 0..<outH {
+            let r0 = px + (p * height + 2 * oy) * width, r1 = r0 + width
+            let o = po + (p * outH + oy) * outW
+            var ox = 0
+            if T.self == Float.self {
+                ox = maxPool2x2ForwardRow(floatPointer(r0), floatPointer(r1), floatPointer(o), outW, relu: relu)
+            }
+            while ox < outW {
+                var a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+                if relu { a = clamped(a); b = clamped(b); c = clamped(c); d = clamped(d) }
+                var best = -T.infinity
+                best = a > best ? a : best
+                best = b > best ? b : best
+                best = c > best ? c : best
+                best = d > best ? d : best
+                o[ox] = a.isNaN || b.isNaN || c.isNaN || d.isNaN ? .nan : best
+                ox += 1
+            }
         }
     }
 }
@@ -76,39 +68,30 @@ func maxPool2x2ForwardPlane<T: TensorScalar>(_ px: UnsafeMutablePointer<T>, _ po
 /// is written. Float rows go through `maxPool2x2BackwardRow`, eight windows at a time.
 func maxPool2x2Backward<T: TensorScalar>(_ px: UnsafeMutablePointer<T>, _ py: UnsafeMutablePointer<T>, _ pg: UnsafeMutablePointer<T>,
                                          _ pdx: UnsafeMutablePointer<T>, planes: Int, height: Int, width: Int, relu: Bool) {
-    let plane = height * width, outPlane = (height / 2) * (width / 2)
-    forEachPlane(planes, planeSize: plane) { p in
-        maxPool2x2BackwardPlane(px + p * plane, py + p * outPlane, pg + p * outPlane, pdx + p * plane,
-                                height: height, width: width, relu: relu)
-    }
-}
-
-/// `maxPool2x2Backward` of one plane.
-@inline(__always)
-func maxPool2x2BackwardPlane<T: TensorScalar>(_ px: UnsafeMutablePointer<T>, _ py: UnsafeMutablePointer<T>, _ pg: UnsafeMutablePointer<T>,
-                                              _ pdx: UnsafeMutablePointer<T>, height: Int, width: Int, relu: Bool) {
     let outH = height / 2, outW = width / 2
-    for oy in 0..<outH {
-        let offset = 2 * oy * width
-        let r0 = px + offset, r1 = r0 + width, d0 = pdx + offset, d1 = d0 + width
-        let o = oy * outW
-        var ox = 0
-        if T.self == Float.self {
-            ox = maxPool2x2BackwardRow(floatPointer(r0), floatPointer(r1), floatPointer(py + o), floatPointer(pg + o),
-                                       floatPointer(d0), floatPointer(d1), outW, relu: relu)
-        }
-        while ox < outW {
-            let m = py[o + ox]
-            let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
-            let ta = (relu ? clamped(a) : a) == m, tb = (relu ? clamped(b) : b) == m
-            let tc = (relu ? clamped(c) : c) == m, td = (relu ? clamped(d) : d) == m
-            let ties = (ta ? 1 : 0) + (tb ? 1 : 0) + (tc ? 1 : 0) + (td ? 1 : 0)
-            let share = 0 + pg[o + ox] / T(Swift.max(ties, 1))
-            d0[2 * ox] = ta && (!relu || a > 0) ? share : 0
-            d0[2 * ox + 1] = tb && (!relu || b > 0) ? share : 0
-            d1[2 * ox] = tc && (!relu || c > 0) ? share : 0
-            d1[2 * ox + 1] = td && (!relu || d > 0) ? share : 0
-            ox += 1
+    forEachPlane(planes, planeSize: height * width) { p in
+        for oy in 0..<outH {
+            let offset = (p * height + 2 * oy) * width
+            let r0 = px + offset, r1 = r0 + width, d0 = pdx + offset, d1 = d0 + width
+            let o = (p * outH + oy) * outW
+            var ox = 0
+            if T.self == Float.self {
+                ox = maxPool2x2BackwardRow(floatPointer(r0), floatPointer(r1), floatPointer(py + o), floatPointer(pg + o),
+                                           floatPointer(d0), floatPointer(d1), outW, relu: relu)
+            }
+            while ox < outW {
+                let m = py[o + ox]
+                let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+                let ta = (relu ? clamped(a) : a) == m, tb = (relu ? clamped(b) : b) == m
+                let tc = (relu ? clamped(c) : c) == m, td = (relu ? clamped(d) : d) == m
+                let ties = (ta ? 1 : 0) + (tb ? 1 : 0) + (tc ? 1 : 0) + (td ? 1 : 0)
+                let share = 0 + pg[o + ox] / T(Swift.max(ties, 1))
+                d0[2 * ox] = ta && (!relu || a > 0) ? share : 0
+                d0[2 * ox + 1] = tb && (!relu || b > 0) ? share : 0
+                d1[2 * ox] = tc && (!relu || c > 0) ? share : 0
+                d1[2 * ox + 1] = td && (!relu || d > 0) ? share : 0
+                ox += 1
+            }
         }
     }
 }

@@ -35,7 +35,16 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: D
     let k = gamma.value / sqrt(variance + epsilon)
     let normalized = BatchNormInput(x: v, mean: mean, invStd: invStd, positions: positions)
     let output = Variable(op: "batchNorm", value: out, inputs: [x, gamma, beta]) { g in
-        let (dgamma, dbeta, dx) = batchNormGradients(g, normalized, inputScale: x.requiresGrad ? k : nil)
+        let (dgamma, dbeta) = batchNormParameterGradients(g, normalized)
+        var dx: Tensor? = nil
+        if x.requiresGrad {
+            var result = Tensor(uninitializedShape: v.shape, dtype: v.dtype)
+            switch v.dtype {
+            case .float32: batchNormInputGradient(g, normalized, k, dgamma, dbeta, m, &result, Float.self)
+            case .float64: batchNormInputGradient(g, normalized, k, dgamma, dbeta, m, &result, Double.self)
+            }
+            dx = result
+        }
         return [dx, dgamma, dbeta]
     }
     return (output, mean, variance)
@@ -87,22 +96,14 @@ struct BatchNormInput {
 
 /// `dγ = Σ g · x̂` and `dβ = Σ g` per feature, for `g` and `x` viewed as `[N, F, positions]`.
 func batchNormParameterGradients(_ g: Tensor, _ input: BatchNormInput) -> (Tensor, Tensor) {
-    let (dgamma, dbeta, _) = batchNormGradients(g, input, inputScale: nil)
-    return (dgamma, dbeta)
-}
-
-/// `dγ`, `dβ` and, given `k = γ / sqrt(σ² + ε)`, `dx`: each feature's sums and then its `dx` in
-/// one visit, so that the second read of `g` and `x` comes from the core's cache, not from memory.
-func batchNormGradients(_ g: Tensor, _ input: BatchNormInput, inputScale k: Tensor?) -> (Tensor, Tensor, Tensor?) {
     let features = input.x.shape[1]
     var dgamma = Tensor(uninitializedShape: [features], dtype: g.dtype)
     var dbeta = Tensor(uninitializedShape: [features], dtype: g.dtype)
-    var dx = k.map { _ in Tensor(uninitializedShape: input.x.shape, dtype: g.dtype) }
     switch g.dtype {
-    case .float32: batchNormBackward(g, input, k, &dbeta, &dgamma, &dx, Float.self)
-    case .float64: batchNormBackward(g, input, k, &dbeta, &dgamma, &dx, Double.self)
+    case .float32: batchNormSums(g, input, &dbeta, &dgamma, Float.self)
+    case .float64: batchNormSums(g, input, &dbeta, &dgamma, Double.self)
     }
-    return (dgamma, dbeta, dx)
+    return (dgamma, dbeta)
 }
 
 /// Calls `body(feature, rows)` for each feature, where `rows(n)` is the offset of image n's values
@@ -153,78 +154,46 @@ private func batchNormTrainingForward<T: TensorScalar>(
     let px = x.pointer(T.self), py = out.pointer(T.self)
     let pgamma = gamma.pointer(T.self), pbeta = beta.pointer(T.self)
     let pmean = mean.pointer(T.self), pvar = variance.pointer(T.self), pinv = invStd.pointer(T.self)
-    let batch = x.shape[0]
+    let batch = x.shape[0], m = Double(batch * positions)
     forEachFeature(x, positions) { f, offset in
-        let (mu, sigma2, inv) = batchNormFeatureStatistics(px, offset, batch: batch, positions: positions, epsilon: epsilon)
+        // Two passes (mean, then squared deviations) in Double: one pass with Σx² loses the
+        // variance to cancellation when the mean is large. The second pass reads what the first
+        // just read, mostly from cache.
+        var sum = 0.0
+        for n in 0..<batch { sum += Double(contiguousSum(px + offset(n), positions)) }
+        let mu = T(sum / m)
+        var squares = 0.0
+        for n in 0..<batch { squares += Double(batchNormDot(nil, px + offset(n), mean: mu, scale: 1, positions)) }
+        let sigma2 = squares / m
+        let inv = T(1 / (sigma2 + epsilon).squareRoot())
         let scale = pgamma[f], shift = pbeta[f]
-        for n in 0..<batch { batchNormApply(px + offset(n), py + offset(n), positions, scale: scale, shift: shift, mean: mu, invStd: inv) }
+        for n in 0..<batch {
+            let src = px + offset(n), y = py + offset(n)
+            for i in 0..<positions { y[i] = scale * ((src[i] - mu) * inv) + shift }
+        }
         pmean[f] = mu
         pvar[f] = T(sigma2)
         pinv[f] = inv
     }
 }
 
-/// `y = γ · x̂ + β` with `x̂ = (x - μ) · invStd`, over `count` contiguous values of one feature:
-/// the one formula of every training-mode batch norm, so that fused and replica paths round alike.
-@inline(__always)
-func batchNormApply<T: TensorScalar>(_ x: UnsafeMutablePointer<T>, _ y: UnsafeMutablePointer<T>, _ count: Int,
-                                     scale: T, shift: T, mean: T, invStd: T) {
-    for i in 0..<count { y[i] = scale * ((x[i] - mean) * invStd) + shift }
-}
-
-/// One feature's batch mean `μ`, biased variance `σ²` and `1 / sqrt(σ² + ε)`, over the images'
-/// runs of `positions` values that `offset(n)` points at.
-@inline(__always)
-func batchNormFeatureStatistics<T: TensorScalar>(_ px: UnsafeMutablePointer<T>, _ offset: (Int) -> Int,
-                                                 batch: Int, positions: Int, epsilon: Double) -> (mean: T, variance: Double, invStd: T) {
-    // Two passes (mean, then squared deviations) in Double: one pass with Σx² loses the variance to
-    // cancellation when the mean is large. The second pass reads what the first just read, mostly
-    // from cache.
-    let m = Double(batch * positions)
-    var sum = 0.0
-    for n in 0..<batch { sum += Double(contiguousSum(px + offset(n), positions)) }
-    let mu = T(sum / m)
-    var squares = 0.0
-    for n in 0..<batch { squares += Double(batchNormDot(nil, px + offset(n), mean: mu, scale: 1, positions)) }
-    let sigma2 = squares / m
-    return (mu, sigma2, T(1 / (sigma2 + epsilon).squareRoot()))
-}
-
-private func batchNormBackward<T: TensorScalar>(_ g: Tensor, _ input: BatchNormInput, _ k: Tensor?,
-                                                _ dbeta: inout Tensor, _ dgamma: inout Tensor, _ dx: inout Tensor?, _: T.Type) {
-    let pg = g.pointer(T.self), px = input.x.pointer(T.self), positions = input.positions, batch = g.shape[0]
+private func batchNormSums<T: TensorScalar>(_ g: Tensor, _ input: BatchNormInput, _ dbeta: inout Tensor, _ dgamma: inout Tensor,
+                                            _: T.Type) {
+    let pg = g.pointer(T.self), px = input.x.pointer(T.self), positions = input.positions
     let pmean = input.mean.pointer(T.self), pinv = input.invStd.pointer(T.self)
     let pdb = dbeta.pointer(T.self), pdg = dgamma.pointer(T.self)
-    let pk = k?.pointer(T.self), pdx = dx?.pointer(T.self)
     forEachFeature(g, positions) { f, offset in
-        (pdb[f], pdg[f]) = batchNormFeatureBackward(g: pg, offset, x: px, offset, mean: pmean[f], invStd: pinv[f],
-                                                    batch: batch, positions: positions, inputScale: pk?[f], dx: pdx)
+        var sumG = 0.0, sumGH = 0.0
+        for n in 0..<g.shape[0] {
+            sumG += Double(contiguousSum(pg + offset(n), positions))
+            sumGH += Double(batchNormDot(pg + offset(n), px + offset(n), mean: pmean[f], scale: pinv[f], positions))
+        }
+        pdb[f] = T(sumG)
+        pdg[f] = T(sumGH)
     }
 }
 
-/// One feature's `dβ = Σ g` and `dγ = Σ g · x̂` and, given its `k = γ / sqrt(σ² + ε)`, its `dx`
-/// (`x`'s layout): the sums, then `dx` while `g` and `x` are still in the core's cache. `g` is read
-/// at `gOffset(n)`, `x` and `dx` at `offset(n)`, for each image `n`.
-@inline(__always)
-func batchNormFeatureBackward<T: TensorScalar>(
-    g pg: UnsafeMutablePointer<T>, _ gOffset: (Int) -> Int, x px: UnsafeMutablePointer<T>, _ offset: (Int) -> Int,
-    mean mu: T, invStd inv: T, batch: Int, positions: Int, inputScale k: T?, dx pdx: UnsafeMutablePointer<T>?
-) -> (dbeta: T, dgamma: T) {
-    var sumG = 0.0, sumGH = 0.0
-    for n in 0..<batch {
-        sumG += Double(contiguousSum(pg + gOffset(n), positions))
-        sumGH += Double(batchNormDot(pg + gOffset(n), px + offset(n), mean: mu, scale: inv, positions))
-    }
-    let dbeta = T(sumG), dgamma = T(sumGH), m = T(batch * positions)
-    if let k, let pdx {
-        batchNormFeatureInputGradient(pg, gOffset, px, pdx, scale: k, meanG: dbeta / m, meanGH: dgamma / m,
-                                      mean: mu, invStd: inv, batch: batch, positions: positions, offset)
-    }
-    return (dbeta, dgamma)
-}
-
-/// `dx = k · (g - dβ/m - x̂ · dγ/m)` per feature, `x̂` recomputed from the input: for sums
-/// gathered elsewhere first (the replicas' all-reduce).
+/// `dx = k · (g - dβ/m - x̂ · dγ/m)` per feature, `x̂` recomputed from the input.
 func batchNormInputGradient<T: TensorScalar>(
     _ g: Tensor, _ input: BatchNormInput, _ k: Tensor, _ dgamma: Tensor, _ dbeta: Tensor, _ m: Int,
     _ dx: inout Tensor, _: T.Type
@@ -233,20 +202,10 @@ func batchNormInputGradient<T: TensorScalar>(
     let pmean = input.mean.pointer(T.self), pinv = input.invStd.pointer(T.self)
     let pdg = dgamma.pointer(T.self), pdb = dbeta.pointer(T.self)
     forEachFeature(g, input.positions) { f, offset in
-        batchNormFeatureInputGradient(pg, offset, px, pdx, scale: pk[f], meanG: pdb[f] / T(m), meanGH: pdg[f] / T(m),
-                                      mean: pmean[f], invStd: pinv[f], batch: g.shape[0], positions: input.positions, offset)
-    }
-}
-
-/// One feature's `dx`, over the images' runs of `positions` values that `offset(n)` points at
-/// (`gOffset(n)` in `g`).
-@inline(__always)
-private func batchNormFeatureInputGradient<T: TensorScalar>(
-    _ pg: UnsafeMutablePointer<T>, _ gOffset: (Int) -> Int, _ px: UnsafeMutablePointer<T>, _ pdx: UnsafeMutablePointer<T>,
-    scale: T, meanG: T, meanGH: T, mean mu: T, invStd inv: T, batch: Int, positions: Int, _ offset: (Int) -> Int
-) {
-    for n in 0..<batch {
-        let gi = pg + gOffset(n), xi = px + offset(n), di = pdx + offset(n)
-        for i in 0..<positions { di[i] = scale * (gi[i] - meanG - ((xi[i] - mu) * inv) * meanGH) }
+        let scale = pk[f], meanG = pdb[f] / T(m), meanGH = pdg[f] / T(m), mu = pmean[f], inv = pinv[f]
+        for n in 0..<g.shape[0] {
+            let gi = pg + offset(n), xi = px + offset(n), di = pdx + offset(n)
+            for i in 0..<input.positions { di[i] = scale * (gi[i] - meanG - ((xi[i] - mu) * inv) * meanGH) }
+        }
     }
 }

@@ -101,6 +101,9 @@ private func batchNormApply<T: TensorScalar>(_ input: BatchNormInput, _ gamma: T
     let pgamma = gamma.pointer(T.self), pbeta = beta.pointer(T.self), batch = input.x.shape[0]
     forEachFeature(input.x, positions) { f, offset in
         let mu = pmean[f], scale = pinv[f], g = pgamma[f], b = pbeta[f]
-        for n in 0..<batch { batchNormApply(px + offset(n), py + offset(n), positions, scale: g, shift: b, mean: mu, invStd: scale) }
+        for n in 0..<batch {
+            let src = px + offset(n), y = py + offset(n)
+            for i in 0..<positions { y[i] = g * ((src[i] - mu) * scale) + b }
+        }
     }
 }
