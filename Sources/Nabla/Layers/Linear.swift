@@ -33,11 +33,13 @@ public final class Linear: Module {
         self.init(inputSize, outputSize, bias: bias, initializer: initializer, dtype: dtype, generator: &g)
     }
 
-    public func callAsFunction(_ x: Variable) -> Variable {
+    public func callAsFunction(_ x: Variable) -> Variable { callAsFunction(x, relu: false) }
+
+    /// The layer, followed by a ReLU when `relu` is set, as one op (`linear(_:weight:bias:relu:)`).
+    public func callAsFunction(_ x: Variable, relu: Bool) -> Variable {
         precondition(x.shape.last == inputSize,
                      "Linear(\(inputSize) => \(outputSize)): input of shape \(x.shape) does not have \(inputSize) features")
-        let y = matmul(x.shape.count == 2 ? x : x.reshaped([-1, inputSize]), weight, transposeB: true)
-        return bias.map { y + $0 } ?? y
+        return linear(x.shape.count == 2 ? x : x.reshaped([-1, inputSize]), weight: weight, bias: bias, relu: relu)
     }
 
     public var ownParameters: [(name: String, variable: Variable)] {

@@ -9,15 +9,18 @@ public final class Sequential: Module {
     /// Adds a module at the end.
     public func append(_ layer: any Module) { layers.append(layer) }
 
-    /// Runs the layers in order. A `ReLU` followed by a 2×2, stride-2, unpadded `MaxPool2D` on
-    /// images of even size runs as one fused op (`reluMaxPool2x2`), with the same values and
-    /// gradients in less time.
+    /// Runs the layers in order. Two pairs run as one fused op each, with the same values and
+    /// gradients in less time: a `ReLU` followed by a 2×2, stride-2, unpadded `MaxPool2D` on images
+    /// of even size (`reluMaxPool2x2`), and a `Linear` followed by a `ReLU` (`linear(_:weight:bias:relu:)`).
     public func callAsFunction(_ x: Variable) -> Variable {
         var x = x
         var i = 0
         while i < layers.count {
             if i + 1 < layers.count, Sequential.fusesReLUMaxPool(layers[i], layers[i + 1], x.shape) {
                 x = reluMaxPool2x2(x)
+                i += 2
+            } else if i + 1 < layers.count, let dense = layers[i] as? Linear, layers[i + 1] is ReLU {
+                x = dense(x, relu: true)
                 i += 2
             } else {
                 x = layers[i](x)
