@@ -165,7 +165,7 @@ public struct Downloader: Sendable {
     /// The MD5 checksum of a file (32 lowercase hexadecimal digits), read in 1 MiB chunks.
     /// - Throws: `DataError` when the file cannot be read.
     public static func md5(ofFile path: String) throws -> String {
-        var hasher = MD5()
+        let hasher = MD5()
         try LocalFile.forEachChunk(of: path) { hasher.update(bufferPointer: $0) }
         return hex(hasher.finalize())
     }

@@ -157,7 +157,7 @@ extension Tensor {
         }
         var outShape = first.shape
         outShape[axis] = tensors.map { $0.shape[axis] }.reduce(0, +)
-        var out = Tensor(uninitializedShape: outShape, dtype: first.dtype)
+        let out = Tensor(uninitializedShape: outShape, dtype: first.dtype)
         let outer = first.shape[..<axis].reduce(1, *)
         let inner = first.shape[(axis + 1)...].reduce(1, *) * first.dtype.byteSize
         var dst = out.storage.raw
