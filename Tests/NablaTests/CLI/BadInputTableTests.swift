@@ -170,7 +170,8 @@ import Testing
         let run = dir + "/run", output = dir + "/output.txt"
         #expect(FileManager.default.createFile(atPath: output, contents: nil))
         let process = Process()
-        process.executableURL = try #require(GradCommandTests.nablaExecutable())
+        let nabla: URL = try #require(GradCommandTests.nablaExecutable())
+        process.executableURL = nabla
         process.arguments = ["train", "--model", "conv(16, 3), relu, maxpool(2), linear(10)", "--batch-size", "20", "--epochs", "4", "--out", run]
         process.standardOutput = FileHandle(forWritingAtPath: output)
         try process.run()

@@ -28,7 +28,8 @@ import Testing
     /// - Returns: whether it was killed.
     static func run(_ arguments: [String], killAfter seconds: Double) throws -> Bool {
         let process = Process()
-        process.executableURL = try #require(GradCommandTests.nablaExecutable())
+        let nabla: URL = try #require(GradCommandTests.nablaExecutable())
+        process.executableURL = nabla
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -183,7 +183,8 @@ import Testing
         let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = Process()
-        first.executableURL = try #require(GradCommandTests.nablaExecutable())
+        let nabla: URL = try #require(GradCommandTests.nablaExecutable())
+        first.executableURL = nabla
         first.arguments = ["train", "--model", "conv(8, 3), relu, maxpool(2), linear(10)", "--epochs", "50", "--batch-size", "10",
                            "--quiet", "--out", dir + "/run"]
         first.standardOutput = FileHandle.nullDevice
