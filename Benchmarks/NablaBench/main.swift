@@ -33,22 +33,22 @@ let started = now()
 // `NablaBench profile`: cnn_train's step layer by layer; `NablaBench profile-demo`: the demo CNN's
 // (the Makefile's DEMO_MODEL on 1×28×28 images, batch 100, as in the Fashion-MNIST epoch);
 // `NablaBench profile-recipe [FILE]`: the model of a recipe (recipes/fashion-mnist.json), in training
-// mode, on 1×28×28 images at the recipe's batch size (100 when it names none).
+// mode, on 1×28×28 images at the recipe's batch size.
 if let mode = CommandLine.arguments.dropFirst().first, mode == "profile-recipe" {
     let file = CommandLine.arguments.dropFirst(2).first ?? "recipes/fashion-mnist.json"
-    guard let data = FileManager.default.contents(atPath: file),
-          let recipe = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-          let text = recipe["model"] as? String else {
-        print("NablaBench profile-recipe: cannot read a recipe's \"model\" from \(file)")
+    do {
+        let recipe = try TrainingRecipe.read(file)
+        var g = RandomGenerator(seed: 4)
+        let model = try recipe.modelSpec().build(inputShape: [1, 28, 28], classCount: 10, initializer: recipe.initializer,
+                                                 batchSize: recipe.batchSize, generator: &g).model
+        model.setTraining(true)
+        let optimizer = try Momentum(model.parameters(), learningRate: 1e-3, momentum: 0.9)
+        profileConvolutionalStep(model: model, batch: recipe.batchSize, inputShape: [1, 28, 28], optimizer: optimizer)
+        exit(0)
+    } catch {
+        print("NablaBench profile-recipe: \(error)")
         exit(1)
     }
-    let batch = recipe["batchSize"] as? Int ?? 100
-    var g = RandomGenerator(seed: 4)
-    let model = try! ModelSpec.parse(text).build(inputShape: [1, 28, 28], classCount: 10, batchSize: batch, generator: &g).model
-    model.setTraining(true)
-    let optimizer = try! Momentum(model.parameters(), learningRate: 1e-3, momentum: 0.9)
-    profileConvolutionalStep(model: model, batch: batch, inputShape: [1, 28, 28], optimizer: optimizer)
-    exit(0)
 }
 if let mode = CommandLine.arguments.dropFirst().first, mode.hasPrefix("profile") {
     var g = RandomGenerator(seed: 4)

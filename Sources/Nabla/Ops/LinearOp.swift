@@ -51,21 +51,24 @@ private func addBiasReLU<T: TensorScalar>(_ y: inout Tensor, _ bias: Tensor?, re
     let rows = y.shape[0], columns = y.shape[1], py = y.pointer(T.self), pb = bias?.pointer(T.self)
     for i in 0..<rows {
         let row = py + i * columns
+        var done = 0
         if T.self == Float.self {
-            addBiasReLURow(UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self),
-                           pb.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }, columns, relu: relu)
-            continue
+            done = addBiasReLURow(UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self),
+                                  pb.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }, columns, relu: relu)
         }
-        for j in 0..<columns {
-            let s = pb.map { row[j] + $0[j] } ?? row[j]
+        // Double rows, and a Float row's last values short of eight.
+        for j in done..<columns {
+            var s = row[j]
+            if let pb { s = s + pb[j] }
             row[j] = relu ? (s > 0 ? s : 0) : s
         }
     }
 }
 
-/// One Float row of `addBiasReLU`, eight values at a time, then the tail one by one.
+/// One Float row of `addBiasReLU`, eight values at a time. Returns how many values it did (a
+/// multiple of eight); the caller's scalar loop does the rest.
 @inline(__always)
-private func addBiasReLURow(_ row: UnsafeMutablePointer<Float>, _ bias: UnsafeMutablePointer<Float>?, _ count: Int, relu: Bool) {
+private func addBiasReLURow(_ row: UnsafeMutablePointer<Float>, _ bias: UnsafeMutablePointer<Float>?, _ count: Int, relu: Bool) -> Int {
     let zero = SIMD8<Float>()
     var j = 0
     while j + 8 <= count {
@@ -75,9 +78,5 @@ private func addBiasReLURow(_ row: UnsafeMutablePointer<Float>, _ bias: UnsafeMu
         UnsafeMutableRawPointer(row + j).storeBytes(of: s, as: SIMD8<Float>.self)
         j += 8
     }
-    while j < count {
-        let s = bias.map { row[j] + $0[j] } ?? row[j]
-        row[j] = relu ? (s > 0 ? s : 0) : s
-        j += 1
-    }
+    return j
 }

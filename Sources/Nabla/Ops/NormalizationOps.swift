@@ -33,15 +33,15 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: D
     }
     // Per feature, dx = k · (g - dβ/m - x̂ · dγ/m) with k = γ / sqrt(σ² + ε).
     let k = gamma.value / sqrt(variance + epsilon)
-    let normalized = BatchNormInput(x: v, mean: mean, invStd: invStd, positions: positions)
+    let input = BatchNormInput(x: v, mean: mean, invStd: invStd, positions: positions)
     let output = Variable(op: "batchNorm", value: out, inputs: [x, gamma, beta]) { g in
-        let (dgamma, dbeta) = batchNormParameterGradients(g, normalized)
+        let (dgamma, dbeta) = batchNormParameterGradients(g, input)
         var dx: Tensor? = nil
         if x.requiresGrad {
             var result = Tensor(uninitializedShape: v.shape, dtype: v.dtype)
             switch v.dtype {
-            case .float32: batchNormInputGradient(g, normalized, k, dgamma, dbeta, m, &result, Float.self)
-            case .float64: batchNormInputGradient(g, normalized, k, dgamma, dbeta, m, &result, Double.self)
+            case .float32: batchNormInputGradient(g, input, k, dgamma, dbeta, m, &result, Float.self)
+            case .float64: batchNormInputGradient(g, input, k, dgamma, dbeta, m, &result, Double.self)
             }
             dx = result
         }

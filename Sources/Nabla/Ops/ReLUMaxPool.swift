@@ -17,7 +17,7 @@ public func reluMaxPool2x2(_ input: Variable) -> Variable {
     precondition(x.rank == 4 && x.shape[2] % 2 == 0 && x.shape[3] % 2 == 0,
                  "reluMaxPool2x2: input must be [N, C, H, W] with even H and W, got shape \(x.shape)")
     let planes = x.shape[0] * x.shape[1], height = x.shape[2], width = x.shape[3]
-    var out = Tensor(uninitializedShape: [x.shape[0], x.shape[1], height / 2, width / 2], dtype: x.dtype)
+    let out = Tensor(uninitializedShape: [x.shape[0], x.shape[1], height / 2, width / 2], dtype: x.dtype)
     switch x.dtype {
     case .float32: maxPool2x2Forward(x.pointer(Float.self), out.pointer(Float.self), planes: planes, height: height, width: width, relu: true)
     case .float64: maxPool2x2Forward(x.pointer(Double.self), out.pointer(Double.self), planes: planes, height: height, width: width, relu: true)

@@ -46,15 +46,15 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: D
     let variance = Tensor(variances, shape: [features], dtype: v.dtype)
     var out = Tensor(uninitializedShape: v.shape, dtype: v.dtype)
     let invStd = Tensor(variances.map { 1 / ($0 + epsilon).squareRoot() }, shape: [features], dtype: v.dtype)
-    let normalized = BatchNormInput(x: v, mean: mean, invStd: invStd, positions: positions)
+    let input = BatchNormInput(x: v, mean: mean, invStd: invStd, positions: positions)
     switch v.dtype {
-    case .float32: batchNormApply(normalized, gamma.value, beta.value, &out, Float.self)
-    case .float64: batchNormApply(normalized, gamma.value, beta.value, &out, Double.self)
+    case .float32: batchNormApply(input, gamma.value, beta.value, &out, Float.self)
+    case .float64: batchNormApply(input, gamma.value, beta.value, &out, Double.self)
     }
     let k = gamma.value * invStd
     let count = Int(m)
     let output = Variable(op: "batchNorm", value: out, inputs: [x, gamma, beta]) { g in
-        let (dgamma, dbeta) = batchNormParameterGradients(g, normalized)
+        let (dgamma, dbeta) = batchNormParameterGradients(g, input)
         guard x.requiresGrad else { return [nil, dgamma, dbeta] }
         // Every replica reaches this pullback: the graphs are alike, only their row counts differ.
         var global = dbeta.doubles + dgamma.doubles
@@ -65,8 +65,8 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, epsilon: D
         guard counted else { return [Tensor.zeros(like: v), dgamma, dbeta] }
         var dx = Tensor(uninitializedShape: v.shape, dtype: v.dtype)
         switch v.dtype {
-        case .float32: batchNormInputGradient(g, normalized, k, sumGH, sumG, count, &dx, Float.self)
-        case .float64: batchNormInputGradient(g, normalized, k, sumGH, sumG, count, &dx, Double.self)
+        case .float32: batchNormInputGradient(g, input, k, sumGH, sumG, count, &dx, Float.self)
+        case .float64: batchNormInputGradient(g, input, k, sumGH, sumG, count, &dx, Double.self)
         }
         return [dx, dgamma, dbeta]
     }

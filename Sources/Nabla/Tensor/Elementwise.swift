@@ -91,7 +91,7 @@ enum SigmoidKernel: UnaryKernel {
 extension Tensor {
     /// A new tensor with `K` applied to every element.
     func map<K: UnaryKernel>(_ kernel: K.Type) -> Tensor {
-        var out = Tensor(uninitializedShape: shape, dtype: dtype)
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
         switch dtype {
         case .float32: Tensor.mapKernel(K.self, pointer(Float.self), out.pointer(Float.self), count)
         case .float64: Tensor.mapKernel(K.self, pointer(Double.self), out.pointer(Double.self), count)
